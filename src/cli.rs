@@ -1,0 +1,284 @@
+//! The command line: `belegt index | search | ask | eval`.
+//!
+//! Every error ends as one line on stderr and exit code 2.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{Config, Overrides};
+use crate::corpus::StateCode;
+use crate::embed::Embedder;
+use crate::engine::Engine;
+use crate::index::Stage;
+use crate::retrieve::{MAX_K, SearchRequest};
+use crate::wire::{AskResponse, CitationJson, SearchResponse};
+use crate::eval;
+
+/// belegt — Antworten mit Belegen: answers from the documents, with the passages that prove them.
+#[derive(Debug, Parser)]
+#[command(name = "belegt", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Folder with catalog.toml and the documents [default: ./seeds]
+    #[arg(long, env = "BELEGT_SEEDS", global = true)]
+    seeds: Option<PathBuf>,
+    /// Folder for the index [default: ./embeddings]
+    #[arg(long, env = "BELEGT_INDEX_DIR", global = true)]
+    index_dir: Option<PathBuf>,
+    /// Embedding model: a model directory, or a fastembed model name to download
+    /// [default: $BELEGT_HOME/models/multilingual-e5-small-q4]
+    #[arg(long, env = "BELEGT_MODEL", global = true)]
+    model: Option<String>,
+    /// ONNX Runtime library (libonnxruntime.so, 1.24 or newer)
+    /// [default: $ORT_DYLIB_PATH, else $BELEGT_HOME/onnxruntime/libonnxruntime.so]
+    #[arg(long, env = "BELEGT_ORT_LIB", global = true)]
+    ort_lib: Option<PathBuf>,
+    /// Threads for the embedding model [default: all cores]
+    #[arg(long, env = "BELEGT_THREADS", global = true)]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build (or rebuild) the index of the seeds, with a progress bar.
+    Index {
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ranked passages for a query.
+    Search(QueryArgs),
+    /// A short answer with numbered citations, or an honest abstention.
+    Ask(QueryArgs),
+    /// Answer quality over a question file (JSON lines, as shared/eval/dev.jsonl).
+    Eval {
+        /// The question file.
+        #[arg(long)]
+        file: PathBuf,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Citations per answer for the compare and abstention figures.
+        #[arg(short, default_value_t = 5)]
+        k: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+struct QueryArgs {
+    /// The question or search words.
+    #[arg(required = true, num_args = 1..)]
+    words: Vec<String>,
+    /// Only these states (two-letter codes, comma-separated: BY,BW).
+    #[arg(long, value_delimiter = ',')]
+    state: Vec<String>,
+    /// Only these documents (catalog ids, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    doc: Vec<String>,
+    /// Number of passages (1–50).
+    #[arg(short, default_value_t = 5)]
+    k: usize,
+    /// Print JSON (the same objects the HTTP API returns).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses the command line; on a usage error prints one line and exits 2.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            std::process::exit(0);
+        }
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("belegt: {} (see `belegt --help`)", first.trim_start_matches("error: "));
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs a parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    let g = cli.global;
+    let config = Config::resolve(Overrides {
+        seeds: g.seeds,
+        index_dir: g.index_dir,
+        model: g.model,
+        ort_library: g.ort_lib,
+        threads: g.threads,
+    });
+    match cli.command {
+        Command::Index { json } => index(config, json),
+        Command::Search(args) => {
+            let req = request(&args)?;
+            let mut engine = Engine::open(config)?;
+            let res = engine.search(&req)?;
+            print_out(args.json, &res, render_search)
+        }
+        Command::Ask(args) => {
+            let req = request(&args)?;
+            let mut engine = Engine::open(config)?;
+            let res = engine.ask(&req)?;
+            print_out(args.json, &res, render_ask)
+        }
+        Command::Eval { file, json, k } => {
+            check_k(k)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let items = eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let mut engine = Engine::open(config)?;
+            let report = eval::run(&mut engine, &items, k)?;
+            print_out(json, &report, eval::render)
+        }
+    }
+}
+
+fn check_k(k: usize) -> Result<()> {
+    if !(1..=MAX_K).contains(&k) {
+        bail!("-k must be between 1 and {MAX_K}, got {k}");
+    }
+    Ok(())
+}
+
+fn request(args: &QueryArgs) -> Result<SearchRequest> {
+    let query = args.words.join(" ").trim().to_string();
+    if query.is_empty() {
+        bail!("the question is empty");
+    }
+    if query.chars().count() > 2000 {
+        bail!("the question is longer than 2000 characters");
+    }
+    check_k(args.k)?;
+    let states = args
+        .state
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            StateCode::parse(s).with_context(|| format!("unknown state code {s:?} (valid: {})", StateCode::valid_codes()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(SearchRequest {
+        query,
+        states,
+        docs: args.doc.iter().filter(|d| !d.trim().is_empty()).cloned().collect(),
+        k: args.k,
+    })
+}
+
+fn print_out<T: serde::Serialize>(json: bool, value: &T, render: impl Fn(&T) -> String) -> Result<()> {
+    let text = if json {
+        serde_json::to_string_pretty(value).context("cannot serialize the result")?
+    } else {
+        render(value)
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", text.trim_end()).context("cannot write to stdout")?;
+    Ok(())
+}
+
+fn index(config: Config, json: bool) -> Result<()> {
+    let embedder = Embedder::load(&config.model)?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} passages, {elapsed} (ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let (_, report) = Engine::build(config, embedder, |stage| match stage {
+        Stage::Prepare => bar.set_message("preparing"),
+        Stage::Embed { done, total } => {
+            bar.set_message("embedding");
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+        Stage::Write => bar.set_message("writing"),
+    })?;
+    bar.finish_and_clear();
+    print_out(json, &report, |r| {
+        let s = &r.seconds;
+        format!(
+            "Indexed {} documents, {} passages in {:.1} s (prepare {:.1} s, embed {:.1} s, hnsw {:.2} s, lexical {:.2} s, write {:.2} s)\nIndex: {}",
+            r.documents,
+            r.chunks,
+            s.total,
+            s.prepare,
+            s.embed,
+            s.hnsw,
+            s.lexical,
+            s.write,
+            r.generation.display()
+        )
+    })
+}
+
+fn citation_block(c: &CitationJson, rank_note: &str) -> String {
+    let state = match (&c.state_name, &c.state) {
+        (Some(name), Some(code)) => format!("{name} ({code}) · "),
+        _ => String::new(),
+    };
+    let text = c.text.replace("\n\n", "\n    ");
+    format!(
+        "[{}] {state}{} · {}{rank_note}\n    {}:{}–{}\n    {}\n",
+        c.n, c.doc_title, c.section, c.doc, c.start, c.end, text
+    )
+}
+
+fn render_filters(f: &crate::wire::FiltersJson) -> String {
+    let mut parts = Vec::new();
+    if !f.states.is_empty() {
+        parts.push(format!("Länder: {}", f.states.join(", ")));
+    }
+    if !f.docs.is_empty() {
+        parts.push(format!("Dokumente: {}", f.docs.join(", ")));
+    }
+    match (&f.reason, parts.is_empty()) {
+        (_, true) => String::new(),
+        (Some(r), false) if f.detected_from_question => format!("Filter: {} (erkannt in der Frage: {r})\n", parts.join("; ")),
+        _ => format!("Filter: {}\n", parts.join("; ")),
+    }
+}
+
+fn render_ask(r: &AskResponse) -> String {
+    let mut out = format!("{}\n\n{}", r.answer, render_filters(&r.filters));
+    if !r.abstained {
+        out.push_str("\nBelege:\n");
+        for c in &r.citations {
+            out.push_str(&citation_block(c, ""));
+        }
+    } else if !r.citations.is_empty() {
+        out.push_str("\nNächstliegende Passagen (belegen keine Antwort):\n");
+        for c in &r.citations {
+            out.push_str(&citation_block(c, ""));
+        }
+    }
+    out
+}
+
+fn render_search(r: &SearchResponse) -> String {
+    let mut out = render_filters(&r.filters);
+    if r.hits.is_empty() {
+        out.push_str("Keine Treffer.\n");
+    }
+    for h in &r.hits {
+        let ranks = format!(
+            " (vektor: {}, lexikalisch: {})",
+            h.dense_rank.map_or("–".into(), |r| r.to_string()),
+            h.lexical_rank.map_or("–".into(), |r| r.to_string())
+        );
+        out.push_str(&citation_block(&h.passage, &ranks));
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! Configuration: where the seeds, the index, the model and ONNX Runtime are.
+//!
+//! Precedence: command-line flag > environment variable > default. The only module that
+//! reads the environment (besides clap's flag parsing in `cli`).
+//!
+//! Defaults: the project folder is the current directory when it has `seeds/catalog.toml`,
+//! else the folder belegt was built from. Model and runtime live in `$BELEGT_HOME`
+//! (default `~/.local/share/belegt`), where `scripts/setup.sh` puts them.
+
+use std::path::{Path, PathBuf};
+
+use crate::answer::AbstainPolicy;
+use crate::corpus::catalog::CATALOG_FILE;
+use crate::corpus::chunk::ChunkParams;
+use crate::embed::{ModelSource, ModelSpec};
+
+/// Name of the default offline model's directory under `$BELEGT_HOME/models/`.
+pub const DEFAULT_MODEL_DIR: &str = "multilingual-e5-small-q4";
+
+/// What the user chose (flags and environment), before defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Seeds folder.
+    pub seeds: Option<PathBuf>,
+    /// Index folder.
+    pub index_dir: Option<PathBuf>,
+    /// Model directory or fastembed model name.
+    pub model: Option<String>,
+    /// ONNX Runtime library.
+    pub ort_library: Option<PathBuf>,
+    /// Inference threads.
+    pub threads: Option<usize>,
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder with `catalog.toml` and the documents.
+    pub seeds_dir: PathBuf,
+    /// Folder holding the index generations.
+    pub index_dir: PathBuf,
+    /// The embedding model.
+    pub model: ModelSpec,
+    /// Chunking parameters.
+    pub chunking: ChunkParams,
+    /// When to abstain.
+    pub abstain: AbstainPolicy,
+}
+
+/// `$BELEGT_HOME`, else `$HOME/.local/share/belegt`.
+pub fn belegt_home() -> PathBuf {
+    match std::env::var_os("BELEGT_HOME") {
+        Some(h) if !h.is_empty() => PathBuf::from(h),
+        _ => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".local/share/belegt"),
+    }
+}
+
+fn project_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if cwd.join("seeds").join(CATALOG_FILE).is_file() {
+        return cwd;
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if built_from.join("seeds").join(CATALOG_FILE).is_file() {
+        return built_from.to_path_buf();
+    }
+    cwd
+}
+
+impl Config {
+    /// Applies defaults to the user's choices.
+    pub fn resolve(o: Overrides) -> Config {
+        let home = belegt_home();
+        let root = project_root();
+        let seeds_dir = o.seeds.unwrap_or_else(|| root.join("seeds"));
+        let index_dir = o.index_dir.unwrap_or_else(|| root.join("embeddings"));
+        let ort_library = o
+            .ort_library
+            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .unwrap_or_else(|| home.join("onnxruntime").join("libonnxruntime.so"));
+        let source = match o.model {
+            None => ModelSource::Dir(home.join("models").join(DEFAULT_MODEL_DIR)),
+            Some(m) => {
+                let path = PathBuf::from(&m);
+                if path.is_dir() || m.starts_with(['/', '.', '~']) {
+                    ModelSource::Dir(path)
+                } else {
+                    ModelSource::BuiltIn {
+                        name: m,
+                        cache_dir: home.join("fastembed-cache"),
+                    }
+                }
+            }
+        };
+        Config {
+            seeds_dir,
+            index_dir,
+            model: ModelSpec {
+                source,
+                ort_library,
+                threads: o.threads,
+            },
+            chunking: ChunkParams::default(),
+            abstain: AbstainPolicy::default(),
+        }
+    }
+}

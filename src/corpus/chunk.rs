@@ -1,0 +1,225 @@
+//! Paragraphs → chunks: the passages that are embedded, indexed and cited.
+//!
+//! A chunk is a contiguous slice of one section's running text (body paragraphs and
+//! list items; headings and footnotes are left out), packed paragraph by paragraph
+//! up to a token budget and split between sentences where a paragraph is too long.
+//! Its header (state, document, section) is embedded and indexed with it but is not
+//! part of the citation text.
+//!
+//! **Invariant:** a chunk's text is `doc_text[span]`; no chunk crosses a section or
+//! state boundary; no chunk holds more than `max_tokens` tokens unless a single word
+//! does.
+
+use std::ops::Range;
+
+use super::sentence;
+use super::structure::{ParagraphKind, Structure};
+
+/// Chunking parameters; recorded in the index manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChunkParams {
+    /// Most tokens of passage text per chunk (the header comes on top).
+    pub max_tokens: usize,
+}
+
+impl Default for ChunkParams {
+    fn default() -> Self {
+        ChunkParams { max_tokens: 160 }
+    }
+}
+
+/// A passage of one section, as a byte range of the canonical text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkSpan {
+    /// Byte range in the document's canonical text.
+    pub span: Range<usize>,
+    /// Index of the section in the document's [`Structure`].
+    pub section: usize,
+    /// Index of the first paragraph in the chunk.
+    pub first_paragraph: usize,
+}
+
+/// Splits a structured document into chunks. `count_tokens` measures text with
+/// the embedding model's tokenizer.
+pub fn chunk(
+    text: &str,
+    structure: &Structure,
+    params: ChunkParams,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> Vec<ChunkSpan> {
+    let mut out = Vec::new();
+    // Pieces (sentence groups or paragraphs) of the current section waiting to be packed.
+    let mut pending: Vec<(Range<usize>, usize, usize)> = Vec::new(); // (span, tokens, paragraph)
+    let mut section = usize::MAX;
+    let mut state = None;
+    for (pi, p) in structure.paragraphs.iter().enumerate() {
+        if !matches!(p.kind, ParagraphKind::Body | ParagraphKind::ListItem) {
+            if p.kind == ParagraphKind::Heading {
+                flush(text, &mut pending, section, params, &mut out);
+            }
+            continue;
+        }
+        if p.section != section || p.state != state {
+            flush(text, &mut pending, section, params, &mut out);
+            section = p.section;
+            state = p.state;
+        }
+        let tokens = count_tokens(&text[p.span.clone()]);
+        if tokens <= params.max_tokens {
+            pending.push((p.span.clone(), tokens, pi));
+        } else {
+            for s in split_long(text, p.span.clone(), params.max_tokens, count_tokens) {
+                let t = count_tokens(&text[s.clone()]);
+                pending.push((s, t, pi));
+            }
+        }
+    }
+    flush(text, &mut pending, section, params, &mut out);
+    out
+}
+
+/// Packs pending pieces greedily into chunks of at most `max_tokens`.
+fn flush(
+    text: &str,
+    pending: &mut Vec<(Range<usize>, usize, usize)>,
+    section: usize,
+    params: ChunkParams,
+    out: &mut Vec<ChunkSpan>,
+) {
+    let mut current: Option<(Range<usize>, usize, usize)> = None;
+    for (span, tokens, paragraph) in pending.drain(..) {
+        current = match current {
+            None => Some((span, tokens, paragraph)),
+            Some((cur, cur_tokens, first)) => {
+                // Separator tokens are not counted: a paragraph break adds none.
+                if cur_tokens + tokens <= params.max_tokens {
+                    Some((cur.start..span.end, cur_tokens + tokens, first))
+                } else {
+                    out.push(ChunkSpan {
+                        span: cur,
+                        section,
+                        first_paragraph: first,
+                    });
+                    Some((span, tokens, paragraph))
+                }
+            }
+        };
+    }
+    if let Some((span, _, first)) = current {
+        debug_assert!(!text[span.clone()].trim().is_empty());
+        out.push(ChunkSpan {
+            span,
+            section,
+            first_paragraph: first,
+        });
+    }
+}
+
+/// Splits one long paragraph into sentence groups of at most `max_tokens`;
+/// a sentence longer than that is split between words.
+fn split_long(
+    text: &str,
+    span: Range<usize>,
+    max_tokens: usize,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> Vec<Range<usize>> {
+    let base = span.start;
+    let mut pieces = Vec::new();
+    for s in sentence::split(&text[span]) {
+        let s = base + s.start..base + s.end;
+        if count_tokens(&text[s.clone()]) <= max_tokens {
+            pieces.push(s);
+        } else {
+            pieces.extend(split_words(text, s, max_tokens, count_tokens));
+        }
+    }
+    // Group consecutive sentences up to the budget.
+    let mut groups: Vec<Range<usize>> = Vec::new();
+    for s in pieces {
+        if let Some(last) = groups.last_mut()
+            && count_tokens(&text[last.start..s.end]) <= max_tokens
+        {
+            last.end = s.end;
+            continue;
+        }
+        groups.push(s);
+    }
+    groups
+}
+
+fn split_words(
+    text: &str,
+    span: Range<usize>,
+    max_tokens: usize,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut word_start = span.start;
+    let piece = &text[span.clone()];
+    let mut words: Vec<Range<usize>> = Vec::new();
+    for (i, c) in piece.char_indices() {
+        if c == ' ' {
+            if span.start + i > word_start {
+                words.push(word_start..span.start + i);
+            }
+            word_start = span.start + i + 1;
+        }
+    }
+    if word_start < span.end {
+        words.push(word_start..span.end);
+    }
+    for w in words {
+        if let Some(last) = out.last_mut()
+            && count_tokens(&text[last.start..w.end]) <= max_tokens
+        {
+            last.end = w.end;
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::structure::structure;
+
+    fn words(s: &str) -> usize {
+        s.split_whitespace().count()
+    }
+
+    #[test]
+    fn packs_paragraphs_and_never_crosses_sections() {
+        let text = "BW gibt folgenden Bericht zu Protokoll:\n\nEins zwei drei.\n\nVier fünf.\n\n\
+                    BY gibt folgenden Bericht zu Protokoll:\n\nSechs sieben.";
+        let s = structure(text, None);
+        let params = ChunkParams { max_tokens: 10 };
+        let chunks = chunk(text, &s, params, &words);
+        let texts: Vec<&str> = chunks.iter().map(|c| &text[c.span.clone()]).collect();
+        assert_eq!(texts, vec!["Eins zwei drei.\n\nVier fünf.", "Sechs sieben."]);
+    }
+
+    #[test]
+    fn splits_long_paragraphs_between_sentences() {
+        let text = "Erster Satz hat fünf Wörter. Zweiter Satz hat auch fünf. Dritter Satz ist ebenso lang.";
+        let s = structure(text, None);
+        let chunks = chunk(text, &s, ChunkParams { max_tokens: 10 }, &words);
+        let texts: Vec<&str> = chunks.iter().map(|c| &text[c.span.clone()]).collect();
+        assert_eq!(
+            texts,
+            vec!["Erster Satz hat fünf Wörter. Zweiter Satz hat auch fünf.", "Dritter Satz ist ebenso lang."]
+        );
+        assert!(texts.iter().all(|t| words(t) <= 10));
+    }
+
+    #[test]
+    fn splits_a_giant_sentence_between_words() {
+        let text = "wort ".repeat(50);
+        let text = text.trim_end();
+        let s = structure(text, None);
+        let chunks = chunk(text, &s, ChunkParams { max_tokens: 7 }, &words);
+        assert!(chunks.len() >= 7);
+        assert!(chunks.iter().all(|c| words(&text[c.span.clone()]) <= 7));
+    }
+}

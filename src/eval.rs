@@ -1,0 +1,329 @@
+//! Answer quality over a question file in the format of `shared/eval/dev.jsonl`:
+//! recall@1/5/10, MRR, recall within a 2,000-character reading budget, state coverage
+//! of cross-state answers, abstention — overall, per kind and per language.
+//!
+//! A passage *covers* a quote when, with both reduced to lower-case letters and digits,
+//! at least 60 % of the quote appears in the passage as one contiguous run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::StateCode;
+use crate::embed::EmbedError;
+use crate::engine::Engine;
+use crate::retrieve::SearchRequest;
+
+/// One evaluation question.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EvalItem {
+    /// Question id.
+    pub id: String,
+    /// The question.
+    pub question: String,
+    /// fact, state, strategy, compare, unanswerable.
+    pub kind: String,
+    /// de or en.
+    #[serde(default)]
+    pub lang: String,
+    /// States the answer concerns.
+    #[serde(default)]
+    pub states: Vec<String>,
+    /// Verbatim quotes.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// For compare items: state → its own quotes.
+    #[serde(default)]
+    pub state_evidence: BTreeMap<String, Vec<String>>,
+}
+
+/// Parses a JSON-lines file; names the line of the first error.
+pub fn parse_items(text: &str) -> Result<Vec<EvalItem>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+fn reduce(s: &str) -> Vec<char> {
+    s.chars().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Length of the longest common contiguous run of `a` and `b`.
+fn longest_common_run(a: &[char], b: &[char]) -> usize {
+    let mut prev = vec![0usize; b.len() + 1];
+    let mut cur = vec![0usize; b.len() + 1];
+    let mut best = 0;
+    for x in a {
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y { prev[j] + 1 } else { 0 };
+            best = best.max(cur[j + 1]);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    best
+}
+
+/// True when `passage` covers `quote` (see the module documentation).
+pub fn covers(passage: &str, quote: &str) -> bool {
+    let q = reduce(quote);
+    if q.is_empty() {
+        return false;
+    }
+    let p = reduce(passage);
+    longest_common_run(&q, &p) * 10 >= q.len() * 6
+}
+
+/// Reading budget for recall@2000ch.
+pub const READING_BUDGET: usize = 2000;
+
+/// Results for one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemResult {
+    /// Question id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Language.
+    pub lang: String,
+    /// 1-based rank of the first covering hit among the top 10.
+    pub first_rank: Option<usize>,
+    /// Whether a quote is covered within the reading budget.
+    pub within_budget: bool,
+    /// Whether `ask` abstained.
+    pub abstained: bool,
+    /// Compare items: qualifying states cited with their own evidence.
+    pub states_found: usize,
+    /// Compare items: qualifying states.
+    pub states_expected: usize,
+    /// Compare items: distinct cited states that do not qualify.
+    pub states_wrong: usize,
+    /// Compare items: distinct cited states.
+    pub states_cited: usize,
+}
+
+/// Aggregated figures for a group of questions.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Questions in the group.
+    pub questions: usize,
+    /// Answerable questions.
+    pub answerable: usize,
+    /// recall@1 over answerable questions.
+    pub recall_at_1: f64,
+    /// recall@5.
+    pub recall_at_5: f64,
+    /// recall@10.
+    pub recall_at_10: f64,
+    /// Mean reciprocal rank (top 10).
+    pub mrr: f64,
+    /// Recall within the first 2,000 characters of the hits.
+    pub recall_at_2000ch: f64,
+    /// Share of qualifying states cited with their own evidence (compare items).
+    pub compare_state_recall: Option<f64>,
+    /// Share of cited states that do not qualify (compare items).
+    pub compare_wrong_states: Option<f64>,
+    /// Share of unanswerable questions where belegt abstained.
+    pub abstention: Option<f64>,
+    /// Share of answerable questions where belegt abstained.
+    pub false_abstention: f64,
+}
+
+/// Everything `belegt eval` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// All questions.
+    pub overall: Summary,
+    /// Per kind.
+    pub by_kind: BTreeMap<String, Summary>,
+    /// Per language.
+    pub by_lang: BTreeMap<String, Summary>,
+    /// Per state named in the question's `states`.
+    pub by_state: BTreeMap<String, Summary>,
+    /// Per question.
+    pub items: Vec<ItemResult>,
+}
+
+/// Runs every question through `search` (k = 10) and `ask` (default k).
+pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
+    let mut results = Vec::new();
+    for item in items {
+        let req = SearchRequest {
+            query: item.question.clone(),
+            states: Vec::new(),
+            docs: Vec::new(),
+            k: 10,
+        };
+        let search = engine.search(&req)?;
+        let mut first_rank = None;
+        let mut within_budget = false;
+        let mut budget = READING_BUDGET;
+        for hit in &search.hits {
+            let covered = item.evidence.iter().any(|q| covers(&hit.passage.text, q));
+            if covered && first_rank.is_none() {
+                first_rank = Some(hit.rank);
+            }
+            if budget > 0 {
+                let read: String = hit.passage.text.chars().take(budget).collect();
+                budget -= read.chars().count();
+                if item.evidence.iter().any(|q| covers(&read, q)) {
+                    within_budget = true;
+                }
+            }
+        }
+        let ask = engine.ask(&SearchRequest { k: ask_k, ..req })?;
+        let mut r = ItemResult {
+            id: item.id.clone(),
+            kind: item.kind.clone(),
+            lang: item.lang.clone(),
+            first_rank,
+            within_budget,
+            abstained: ask.abstained,
+            states_found: 0,
+            states_expected: 0,
+            states_wrong: 0,
+            states_cited: 0,
+        };
+        if item.kind == "compare" {
+            let cited: Vec<&str> = {
+                let mut s: Vec<&str> = ask.citations.iter().filter_map(|c| c.state.as_deref()).collect();
+                s.sort_unstable();
+                s.dedup();
+                s
+            };
+            r.states_expected = item.state_evidence.len();
+            r.states_found = item
+                .state_evidence
+                .iter()
+                .filter(|(state, quotes)| {
+                    ask.citations
+                        .iter()
+                        .any(|c| c.state.as_deref() == Some(state.as_str()) && quotes.iter().any(|q| covers(&c.text, q)))
+                })
+                .count();
+            r.states_cited = cited.len();
+            r.states_wrong = cited.iter().filter(|s| !item.states.iter().any(|q| q == *s)).count();
+        }
+        results.push(r);
+    }
+    let group = |pred: &dyn Fn(&EvalItem) -> Option<String>| {
+        let mut map: BTreeMap<String, Vec<&ItemResult>> = BTreeMap::new();
+        for (item, r) in items.iter().zip(&results) {
+            if let Some(key) = pred(item) {
+                map.entry(key).or_default().push(r);
+            }
+        }
+        map.into_iter().map(|(k, v)| (k, summarize(&v))).collect::<BTreeMap<_, _>>()
+    };
+    let by_kind = group(&|i| Some(i.kind.clone()));
+    let by_lang = group(&|i| Some(if i.lang.is_empty() { "?".into() } else { i.lang.clone() }));
+    let mut by_state: BTreeMap<String, Summary> = BTreeMap::new();
+    for code in StateCode::all().map(StateCode::code) {
+        let rs: Vec<&ItemResult> = items
+            .iter()
+            .zip(&results)
+            .filter(|(i, _)| i.states.iter().any(|s| s == code))
+            .map(|(_, r)| r)
+            .collect();
+        if !rs.is_empty() {
+            by_state.insert(code.to_string(), summarize(&rs));
+        }
+    }
+    Ok(Report {
+        overall: summarize(&results.iter().collect::<Vec<_>>()),
+        by_kind,
+        by_lang,
+        by_state,
+        items: results,
+    })
+}
+
+fn summarize(rs: &[&ItemResult]) -> Summary {
+    let answerable: Vec<&&ItemResult> = rs.iter().filter(|r| r.kind != "unanswerable").collect();
+    let unanswerable = rs.len() - answerable.len();
+    let n = answerable.len().max(1) as f64;
+    let at = |k: usize| answerable.iter().filter(|r| r.first_rank.is_some_and(|f| f <= k)).count() as f64 / n;
+    let compare: Vec<&&ItemResult> = rs.iter().filter(|r| r.kind == "compare").collect();
+    let expected: usize = compare.iter().map(|r| r.states_expected).sum();
+    let cited: usize = compare.iter().map(|r| r.states_cited).sum();
+    Summary {
+        questions: rs.len(),
+        answerable: answerable.len(),
+        recall_at_1: at(1),
+        recall_at_5: at(5),
+        recall_at_10: at(10),
+        mrr: answerable.iter().map(|r| r.first_rank.map_or(0.0, |f| 1.0 / f as f64)).sum::<f64>() / n,
+        recall_at_2000ch: answerable.iter().filter(|r| r.within_budget).count() as f64 / n,
+        compare_state_recall: (expected > 0)
+            .then(|| compare.iter().map(|r| r.states_found).sum::<usize>() as f64 / expected as f64),
+        compare_wrong_states: (cited > 0).then(|| compare.iter().map(|r| r.states_wrong).sum::<usize>() as f64 / cited as f64),
+        abstention: (unanswerable > 0).then(|| {
+            rs.iter().filter(|r| r.kind == "unanswerable" && r.abstained).count() as f64 / unanswerable as f64
+        }),
+        false_abstention: answerable.iter().filter(|r| r.abstained).count() as f64 / n,
+    }
+}
+
+/// The report as a plain-text table.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let opt = |v: Option<f64>| v.map_or("   –".to_string(), |x| format!("{x:.2}"));
+    out.push_str(&format!(
+        "{:<16} {:>4} {:>5} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>6} {:>6}\n",
+        "group", "n", "R@1", "R@5", "R@10", "MRR", "R@2000", "cmpR", "cmpW", "abst", "fAbst"
+    ));
+    let mut line = |name: &str, s: &Summary| {
+        out.push_str(&format!(
+            "{:<16} {:>4} {:>5.2} {:>5.2} {:>5.2} {:>5.2} {:>7.2} {:>6} {:>6} {:>6} {:>6.2}\n",
+            name,
+            s.questions,
+            s.recall_at_1,
+            s.recall_at_5,
+            s.recall_at_10,
+            s.mrr,
+            s.recall_at_2000ch,
+            opt(s.compare_state_recall),
+            opt(s.compare_wrong_states),
+            opt(s.abstention),
+            s.false_abstention
+        ));
+    };
+    line("overall", &report.overall);
+    for (k, s) in &report.by_kind {
+        line(&format!("kind:{k}"), s);
+    }
+    for (k, s) in &report.by_lang {
+        line(&format!("lang:{k}"), s);
+    }
+    for (k, s) in &report.by_state {
+        line(&format!("state:{k}"), s);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_ignores_case_spacing_and_hyphens() {
+        let passage = "Die KI-Strategie wurde in einem Diskussions- prozess entwickelt und beschlossen.";
+        assert!(covers(passage, "Die KIStrategie wurde in einem Diskussionsprozess entwickelt"));
+        assert!(!covers(passage, "Ein völlig anderer Satz über Tablets in Schulen und Lehrkräfte"));
+    }
+
+    #[test]
+    fn sixty_percent_of_a_straddling_quote_is_enough() {
+        let quote = "aaaa bbbb cccc dddd eeee";
+        assert!(!covers("xx aaaa bbbb ccc", quote));
+        assert!(covers("xx aaaa bbbb cccc ddd", quote));
+    }
+
+    #[test]
+    fn parses_items_and_names_bad_lines() {
+        let items = parse_items("{\"id\":\"q1\",\"question\":\"?\",\"kind\":\"fact\"}\n\n").expect("parses");
+        assert_eq!(items[0].id, "q1");
+        assert!(parse_items("{\"id\":1}\n").unwrap_err().starts_with("line 1"));
+    }
+}

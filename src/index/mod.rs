@@ -1,0 +1,442 @@
+//! The index in `embeddings/`: chunk store, vectors (hnsw_rs), lexical index (tantivy)
+//! and manifest, written as one generation and switched atomically.
+//!
+//! Layout: `embeddings/CURRENT` names the live generation directory
+//! (`embeddings/gen-<time>-<pid>/` with `manifest.json`, `store.json`, `vectors.bin`,
+//! `lexical/`). A build writes a new generation under a temporary name, syncs it, renames
+//! it, then replaces `CURRENT` by rename, then deletes older generations. A build that
+//! dies at any point leaves the previous generation live.
+//!
+//! **Invariant:** a reader only ever follows `CURRENT`, which only ever names a complete
+//! generation; an index is only used when its manifest matches (see [`manifest`]).
+
+pub mod lexical;
+pub mod manifest;
+pub mod store;
+pub mod vector;
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::corpus::chunk::{self, ChunkParams};
+use crate::corpus::{CorpusError, Document, catalog};
+use crate::embed::{EmbedError, Embedder};
+use lexical::{LexicalEntry, LexicalIndex};
+use manifest::{Expected, Manifest};
+use store::{ChunkRecord, Store, StoredDoc, StoredSection, char_offset};
+use vector::VectorIndex;
+
+const CURRENT: &str = "CURRENT";
+const LOCK: &str = ".lock";
+
+/// Errors while building or opening an index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The corpus could not be read.
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    /// The model failed.
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    /// No index has been built yet.
+    #[error("no index in {}: run `belegt index` first", dir.display())]
+    Missing {
+        /// The index directory.
+        dir: PathBuf,
+    },
+    /// The index does not fit the seeds or model.
+    #[error("the index in {} is out of date: {reason}. Run `belegt index` to rebuild it", dir.display())]
+    Stale {
+        /// The index directory.
+        dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The index files are damaged.
+    #[error("the index in {} is damaged ({message}). Run `belegt index` to rebuild it", dir.display())]
+    Corrupt {
+        /// The index directory.
+        dir: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another build holds the lock.
+    #[error("another `belegt index` is running on {}", dir.display())]
+    Busy {
+        /// The index directory.
+        dir: PathBuf,
+    },
+    /// A file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The lexical index failed.
+    #[error("lexical index: {0}")]
+    Lexical(#[from] tantivy::TantivyError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An opened index.
+pub struct Index {
+    /// What it was built from.
+    pub manifest: Manifest,
+    /// Documents and chunks.
+    pub store: Store,
+    /// Passage vectors.
+    pub vectors: VectorIndex,
+    /// BM25 index.
+    pub lexical: LexicalIndex,
+    /// The generation directory it was loaded from.
+    pub dir: PathBuf,
+}
+
+/// Stages of a build, for progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Normalizing, structuring and chunking documents.
+    Prepare,
+    /// Embedding chunks; `done` of `total`.
+    Embed {
+        /// Chunks embedded so far.
+        done: usize,
+        /// All chunks.
+        total: usize,
+    },
+    /// Building the vector and lexical indexes and writing files.
+    Write,
+}
+
+/// Figures of a finished build.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BuildReport {
+    /// Documents indexed.
+    pub documents: usize,
+    /// Chunks indexed.
+    pub chunks: usize,
+    /// Seconds per stage: prepare (normalize, structure, chunk), embed, hnsw, lexical, write.
+    pub seconds: Timings,
+    /// The generation directory written.
+    pub generation: PathBuf,
+}
+
+/// Seconds per build stage.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    /// Normalize, structure, chunk.
+    pub prepare: f64,
+    /// Embedding.
+    pub embed: f64,
+    /// HNSW graph.
+    pub hnsw: f64,
+    /// Lexical index.
+    pub lexical: f64,
+    /// Store, vectors, manifest, switch.
+    pub write: f64,
+    /// Everything.
+    pub total: f64,
+}
+
+/// Builds a fresh index of the seeds in `seeds_dir` into `index_dir` and makes it live.
+pub fn build(
+    seeds_dir: &Path,
+    index_dir: &Path,
+    embedder: &mut Embedder,
+    params: ChunkParams,
+    mut progress: impl FnMut(Stage),
+) -> Result<BuildReport, IndexError> {
+    let started = Instant::now();
+    std::fs::create_dir_all(index_dir).map_err(io(index_dir))?;
+    let lock_path = index_dir.join(LOCK);
+    let lock = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
+    if lock.try_lock().is_err() {
+        return Err(IndexError::Busy {
+            dir: index_dir.to_path_buf(),
+        });
+    }
+
+    progress(Stage::Prepare);
+    let t = Instant::now();
+    let corpus_hash = manifest::corpus_fingerprint(seeds_dir)?;
+    let docs: Vec<Document> = catalog::load(seeds_dir)?.into_iter().map(Document::prepare).collect();
+    let store = make_store(&docs, params, &|t: &str| embedder.count_tokens(t));
+    let prepare = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let texts: Vec<String> = (0..store.chunks.len()).map(|i| store.indexed_text(i)).collect();
+    let total = texts.len();
+    progress(Stage::Embed { done: 0, total });
+    let vectors = embedder.embed_passages(&texts, |done| progress(Stage::Embed { done, total }))?;
+    let embed = t.elapsed().as_secs_f64();
+
+    progress(Stage::Write);
+    let t = Instant::now();
+    let dim = embedder.info().dim;
+    let vector_index = VectorIndex::build(dim, &vectors).map_err(|message| IndexError::Corrupt {
+        dir: index_dir.to_path_buf(),
+        message,
+    })?;
+    let hnsw = t.elapsed().as_secs_f64();
+
+    let name = format!(
+        "gen-{}-{}",
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()),
+        std::process::id()
+    );
+    let tmp = index_dir.join(format!(".tmp-{name}"));
+    std::fs::create_dir_all(tmp.join("lexical")).map_err(io(&tmp))?;
+
+    let t = Instant::now();
+    let entries: Vec<LexicalEntry<'_>> = texts
+        .iter()
+        .zip(&store.chunks)
+        .map(|(text, c)| LexicalEntry {
+            text,
+            state: c.state.as_deref(),
+            doc: &store.docs[c.doc].id,
+        })
+        .collect();
+    LexicalIndex::build(&tmp.join("lexical"), &entries)?;
+    let lexical = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let store_path = tmp.join("store.json");
+    write_synced(&store_path, &serde_json::to_vec(&store).expect("store serializes"))?;
+    let vectors_path = tmp.join("vectors.bin");
+    vector_index.write(&vectors_path).map_err(io(&vectors_path))?;
+    let mut files = std::collections::BTreeMap::new();
+    for (name, path) in [("store.json", &store_path), ("vectors.bin", &vectors_path)] {
+        files.insert(name.to_string(), manifest::file_sha256(path).map_err(io(path))?);
+    }
+    let manifest = Manifest {
+        format_version: manifest::FORMAT_VERSION,
+        pipeline_version: manifest::PIPELINE_VERSION,
+        model_id: embedder.info().id.clone(),
+        dim,
+        corpus_hash,
+        chunking: params,
+        documents: store.docs.len(),
+        chunks: store.chunks.len(),
+        files,
+        built_at_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+    };
+    let manifest_path = tmp.join("manifest.json");
+    write_synced(
+        &manifest_path,
+        &serde_json::to_vec_pretty(&manifest).expect("manifest serializes"),
+    )?;
+    sync_dir(&tmp)?;
+    let generation = index_dir.join(&name);
+    std::fs::rename(&tmp, &generation).map_err(io(&generation))?;
+    let current_tmp = index_dir.join(format!(".{CURRENT}.tmp"));
+    write_synced(&current_tmp, name.as_bytes())?;
+    std::fs::rename(&current_tmp, index_dir.join(CURRENT)).map_err(io(index_dir))?;
+    sync_dir(index_dir)?;
+    remove_old_generations(index_dir, &name);
+    let write = t.elapsed().as_secs_f64();
+    drop(lock);
+
+    Ok(BuildReport {
+        documents: store.docs.len(),
+        chunks: store.chunks.len(),
+        seconds: Timings {
+            prepare,
+            embed,
+            hnsw,
+            lexical,
+            write,
+            total: started.elapsed().as_secs_f64(),
+        },
+        generation,
+    })
+}
+
+/// Turns prepared documents into the store: chunks with headers and offsets.
+pub fn make_store(docs: &[Document], params: ChunkParams, count_tokens: &dyn Fn(&str) -> usize) -> Store {
+    let mut store = Store::default();
+    for (di, d) in docs.iter().enumerate() {
+        let sections = &d.structure.sections;
+        for c in chunk::chunk(&d.text, &d.structure, params, count_tokens) {
+            let section = &sections[c.section];
+            let state = d.structure.paragraphs[c.first_paragraph].state;
+            let mut header: Vec<String> = Vec::new();
+            if let Some(s) = state {
+                header.push(s.name().to_string());
+            }
+            header.push(d.meta.short_title.clone());
+            header.extend(section.topic.iter().cloned());
+            let (start_char, end_char) = (char_offset(&d.text, c.span.start), char_offset(&d.text, c.span.end));
+            store.chunks.push(ChunkRecord {
+                id: format!("{}:{start_char}-{end_char}", d.meta.id),
+                doc: di,
+                state: state.map(|s| s.code().to_string()),
+                section: section.label(),
+                header: header.join(" · "),
+                start: c.span.start,
+                end: c.span.end,
+                start_char,
+                end_char,
+            });
+        }
+        store.docs.push(StoredDoc {
+            id: d.meta.id.clone(),
+            file: d.meta.file.clone(),
+            title: d.meta.title.clone(),
+            short_title: d.meta.short_title.clone(),
+            publisher: d.meta.publisher.clone(),
+            date: d.meta.date.clone(),
+            kind: d.meta.kind.clone(),
+            state: d.meta.state.map(|s| s.code().to_string()),
+            sections: sections
+                .iter()
+                .skip(1)
+                .map(|s| StoredSection {
+                    title: s.label(),
+                    level: s.level,
+                    state: s.state.map(|st| st.code().to_string()),
+                    start: char_offset(&d.text, s.span.start),
+                    end: char_offset(&d.text, s.span.end),
+                })
+                .collect(),
+            text: d.text.clone(),
+        });
+    }
+    store
+}
+
+/// Reads the manifest of the live generation, if there is one.
+pub fn current_manifest(index_dir: &Path) -> Result<Manifest, IndexError> {
+    let generation = current_generation(index_dir)?;
+    read_manifest(index_dir, &generation)
+}
+
+fn current_generation(index_dir: &Path) -> Result<PathBuf, IndexError> {
+    let current = index_dir.join(CURRENT);
+    let name = match std::fs::read_to_string(&current) {
+        Ok(n) => n.trim().to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(IndexError::Missing {
+                dir: index_dir.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(io(&current)(e)),
+    };
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(IndexError::Corrupt {
+            dir: index_dir.to_path_buf(),
+            message: format!("{CURRENT} names no generation"),
+        });
+    }
+    Ok(index_dir.join(name))
+}
+
+fn read_manifest(index_dir: &Path, generation: &Path) -> Result<Manifest, IndexError> {
+    let corrupt = |message: String| IndexError::Corrupt {
+        dir: index_dir.to_path_buf(),
+        message,
+    };
+    let path = generation.join("manifest.json");
+    let bytes = std::fs::read(&path).map_err(|e| corrupt(format!("{}: {e}", path.display())))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("manifest.json: {e}")))?;
+    let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(manifest::FORMAT_VERSION)) {
+        return Err(IndexError::Stale {
+            dir: index_dir.to_path_buf(),
+            reason: format!(
+                "its format version is {}, this belegt reads {}",
+                version.map_or("unknown".to_string(), |v| v.to_string()),
+                manifest::FORMAT_VERSION
+            ),
+        });
+    }
+    serde_json::from_value(value).map_err(|e| corrupt(format!("manifest.json: {e}")))
+}
+
+/// Opens the live index and checks it against `expected`.
+pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> {
+    let generation = current_generation(index_dir)?;
+    let manifest = read_manifest(index_dir, &generation)?;
+    if let Some(reason) = manifest.mismatch(expected) {
+        return Err(IndexError::Stale {
+            dir: index_dir.to_path_buf(),
+            reason,
+        });
+    }
+    let corrupt = |message: String| IndexError::Corrupt {
+        dir: index_dir.to_path_buf(),
+        message,
+    };
+    for (name, sha) in &manifest.files {
+        let path = generation.join(name);
+        let actual = manifest::file_sha256(&path).map_err(|e| corrupt(format!("{name}: {e}")))?;
+        if &actual != sha {
+            return Err(corrupt(format!("{name} does not match its checksum")));
+        }
+    }
+    let store: Store = serde_json::from_slice(
+        &std::fs::read(generation.join("store.json")).map_err(|e| corrupt(format!("store.json: {e}")))?,
+    )
+    .map_err(|e| corrupt(format!("store.json: {e}")))?;
+    store.validate().map_err(corrupt)?;
+    let vectors = VectorIndex::read(&generation.join("vectors.bin")).map_err(corrupt)?;
+    let lexical = LexicalIndex::open(&generation.join("lexical")).map_err(|e| corrupt(format!("lexical: {e}")))?;
+    if vectors.len() != store.chunks.len()
+        || lexical.len() != store.chunks.len() as u64
+        || vectors.dim() != manifest.dim
+    {
+        return Err(corrupt("the store, vectors and lexical index disagree in size".into()));
+    }
+    Ok(Index {
+        manifest,
+        store,
+        vectors,
+        lexical,
+        dir: generation,
+    })
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(io(path))?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), IndexError> {
+    std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
+}
+
+/// Deletes generations other than `keep` and leftovers of interrupted builds.
+fn remove_old_generations(index_dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(index_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name != keep && (name.starts_with("gen-") || name.starts_with(".tmp-gen-")) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+impl Index {
+    /// The expectations an index built now with `embedder` would meet.
+    pub fn expected(seeds_dir: &Path, embedder: &Embedder, chunking: ChunkParams) -> Result<Expected, IndexError> {
+        Ok(Expected {
+            model_id: embedder.info().id.clone(),
+            dim: embedder.info().dim,
+            corpus_hash: manifest::corpus_fingerprint(seeds_dir)?,
+            chunking,
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Question → ranked passages: state detection, dense and lexical search, fusion.
+
+pub mod fuse;
+pub mod query;
+
+use std::time::Instant;
+
+use crate::corpus::StateCode;
+use crate::embed::{EmbedError, Embedder};
+use crate::index::Index;
+use crate::index::lexical::LexicalFilter;
+pub use fuse::Hit;
+pub use query::{NamedState, detect_states};
+
+/// Largest `k` a caller may ask for.
+pub const MAX_K: usize = 50;
+/// Candidates taken from each ranking before fusion.
+const CANDIDATES: usize = 60;
+
+/// A search request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The question or search words.
+    pub query: String,
+    /// Restrict to these states (overrides detection).
+    pub states: Vec<StateCode>,
+    /// Restrict to these document ids.
+    pub docs: Vec<String>,
+    /// Number of hits (1..=[`MAX_K`]).
+    pub k: usize,
+}
+
+/// The filters applied, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filters {
+    /// States searched (empty = all).
+    pub states: Vec<StateCode>,
+    /// Documents searched (empty = all).
+    pub docs: Vec<String>,
+    /// True when `states` came from the question's words.
+    pub detected_from_question: bool,
+    /// The words that named each detected state.
+    pub detected: Vec<NamedState>,
+}
+
+/// Milliseconds spent.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Embedding the question.
+    pub embed_ms: f64,
+    /// Dense and lexical search and fusion.
+    pub search_ms: f64,
+}
+
+/// Ranked passages for a request.
+#[derive(Debug, Clone)]
+pub struct SearchOutcome {
+    /// Best first.
+    pub hits: Vec<Hit>,
+    /// Filters applied.
+    pub filters: Filters,
+    /// Time spent.
+    pub timings: Timings,
+}
+
+/// Words that mark an English question; BM25 over German text helps little there.
+const ENGLISH_MARKERS: &[&str] = &[
+    "the", "what", "which", "how", "does", "do", "is", "are", "of", "and", "to", "for", "with", "who", "when",
+    "where", "why", "states", "state", "its", "their", "according",
+];
+
+/// True when the question reads as English rather than German.
+pub fn looks_english(question: &str) -> bool {
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let english = words.iter().filter(|w| ENGLISH_MARKERS.contains(&w.as_str())).count();
+    english * 4 >= words.len().max(1) && english >= 2
+}
+
+/// Resolves the filters for a request: explicit states win; otherwise states named in
+/// the question are applied.
+pub fn resolve_filters(req: &SearchRequest) -> Filters {
+    if !req.states.is_empty() {
+        return Filters {
+            states: req.states.clone(),
+            docs: req.docs.clone(),
+            detected_from_question: false,
+            detected: Vec::new(),
+        };
+    }
+    let detected = detect_states(&req.query);
+    Filters {
+        states: detected.iter().map(|n| n.state).collect(),
+        docs: req.docs.clone(),
+        detected_from_question: !detected.is_empty(),
+        detected,
+    }
+}
+
+/// Runs a search.
+pub fn search(index: &Index, embedder: &mut Embedder, req: &SearchRequest) -> Result<SearchOutcome, EmbedError> {
+    let filters = resolve_filters(req);
+    let t = Instant::now();
+    let qv = embedder.embed_query(&req.query)?;
+    let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let hits = search_with_vector(index, &req.query, &qv, &filters, req.k);
+    Ok(SearchOutcome {
+        hits,
+        filters,
+        timings: Timings {
+            embed_ms,
+            search_ms: t.elapsed().as_secs_f64() * 1000.0,
+        },
+    })
+}
+
+/// The retrieval step proper, for a question whose vector is known.
+pub fn search_with_vector(index: &Index, query: &str, query_vector: &[f32], filters: &Filters, k: usize) -> Vec<Hit> {
+    let store = &index.store;
+    let state_codes: Vec<String> = filters.states.iter().map(|s| s.code().to_string()).collect();
+    let filtered = !state_codes.is_empty() || !filters.docs.is_empty();
+    let allowed: Option<Vec<usize>> = filtered.then(|| {
+        (0..store.chunks.len())
+            .filter(|&i| {
+                let c = &store.chunks[i];
+                (state_codes.is_empty() || c.state.as_ref().is_some_and(|s| state_codes.contains(s)))
+                    && (filters.docs.is_empty() || filters.docs.contains(&store.docs[c.doc].id))
+            })
+            .collect()
+    });
+    let depth = CANDIDATES.max(k);
+    let dense = index.vectors.search(query_vector, depth, allowed.as_deref());
+    let lexical_filter = LexicalFilter {
+        states: state_codes,
+        docs: filters.docs.clone(),
+    };
+    let lexical = index.lexical.search(query, depth, &lexical_filter).unwrap_or_default();
+    let lexical_weight = if looks_english(query) { 0.3 } else { 1.0 };
+    fuse::rrf(&dense, &lexical, 1.0, lexical_weight, k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_english_from_german() {
+        assert!(looks_english("Which states use AI in the police?"));
+        assert!(looks_english("What are the lead topics of Thuringia's ThurAI project?"));
+        assert!(!looks_english("Welche Länder setzen KI in der Polizei ein?"));
+        assert!(!looks_english("Was plant Bayern für den Mittelstand?"));
+    }
+
+    #[test]
+    fn explicit_states_override_detection() {
+        let req = SearchRequest {
+            query: "Was plant Bayern?".into(),
+            states: vec![StateCode::parse("BW").expect("BW")],
+            docs: vec![],
+            k: 5,
+        };
+        let f = resolve_filters(&req);
+        assert_eq!(f.states, vec![StateCode::parse("BW").expect("BW")]);
+        assert!(!f.detected_from_question);
+        let req = SearchRequest { states: vec![], ..req };
+        let f = resolve_filters(&req);
+        assert!(f.detected_from_question);
+        assert_eq!(f.detected[0].phrase, "Bayern");
+    }
+}

@@ -1,0 +1,203 @@
+//! The JSON contract shared by `belegt … --json` and the HTTP API. Stable: fields are
+//! only ever added.
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Answer;
+use crate::corpus::StateCode;
+use crate::index::Index;
+use crate::retrieve::{Filters, Hit, SearchOutcome};
+
+/// Response of `ask`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AskResponse {
+    /// The question as asked.
+    pub question: String,
+    /// Answer text with `[n]` markers pointing into `citations`.
+    pub answer: String,
+    /// True when the documents do not answer the question.
+    pub abstained: bool,
+    /// `"extractive"` (no LLM) — later also `"llm"`.
+    pub mode: String,
+    /// Filters applied.
+    pub filters: FiltersJson,
+    /// The passages, numbered from 1.
+    pub citations: Vec<CitationJson>,
+    /// Milliseconds spent.
+    pub timings_ms: TimingsJson,
+}
+
+/// Response of `search`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// Filters applied.
+    pub filters: FiltersJson,
+    /// Ranked passages.
+    pub hits: Vec<HitJson>,
+    /// Milliseconds spent.
+    pub timings_ms: TimingsJson,
+}
+
+/// Filters applied to a request, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FiltersJson {
+    /// State codes searched (empty = all states).
+    pub states: Vec<String>,
+    /// Document ids searched (empty = all documents).
+    pub docs: Vec<String>,
+    /// True when the states were detected in the question.
+    pub detected_from_question: bool,
+    /// Why: which words named which state, or that the caller chose them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A cited passage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CitationJson {
+    /// Citation number, from 1.
+    pub n: usize,
+    /// Stable chunk id.
+    pub id: String,
+    /// Catalog id of the document.
+    pub doc: String,
+    /// Document title.
+    pub doc_title: String,
+    /// State code, if the passage belongs to a state.
+    pub state: Option<String>,
+    /// State name.
+    pub state_name: Option<String>,
+    /// Section path.
+    pub section: String,
+    /// The passage: exactly the document's normalized text at `start..end`.
+    pub text: String,
+    /// Start, in characters of the normalized document text.
+    pub start: usize,
+    /// End, in characters.
+    pub end: usize,
+    /// Fused retrieval score.
+    pub score: f32,
+}
+
+/// A search hit: a citation plus its ranks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HitJson {
+    /// Rank, from 1.
+    pub rank: usize,
+    /// Rank among dense (vector) results, if there.
+    pub dense_rank: Option<usize>,
+    /// Rank among lexical (BM25) results, if there.
+    pub lexical_rank: Option<usize>,
+    /// The passage.
+    #[serde(flatten)]
+    pub passage: CitationJson,
+}
+
+/// Milliseconds spent per step.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
+pub struct TimingsJson {
+    /// Embedding the question.
+    pub embed: f64,
+    /// Searching and fusing.
+    pub search: f64,
+    /// Everything, answer included.
+    pub total: f64,
+}
+
+impl FiltersJson {
+    /// Converts the applied filters.
+    pub fn from_filters(f: &Filters) -> FiltersJson {
+        let reason = if f.detected_from_question {
+            Some(
+                f.detected
+                    .iter()
+                    .map(|n| format!("„{}“ → {} ({})", n.phrase, n.state.code(), n.state.name()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        } else if !f.states.is_empty() || !f.docs.is_empty() {
+            Some("requested".to_string())
+        } else {
+            None
+        };
+        FiltersJson {
+            states: f.states.iter().map(|s| s.code().to_string()).collect(),
+            docs: f.docs.clone(),
+            detected_from_question: f.detected_from_question,
+            reason,
+        }
+    }
+}
+
+impl CitationJson {
+    /// The passage of `hit`, numbered `n`.
+    pub fn from_hit(index: &Index, hit: &Hit, n: usize) -> CitationJson {
+        let c = &index.store.chunks[hit.chunk];
+        let doc = &index.store.docs[c.doc];
+        CitationJson {
+            n,
+            id: c.id.clone(),
+            doc: doc.id.clone(),
+            doc_title: doc.title.clone(),
+            state: c.state.clone(),
+            state_name: c.state.as_deref().and_then(StateCode::parse).map(|s| s.name().to_string()),
+            section: c.section.clone(),
+            text: index.store.chunk_text(hit.chunk).to_string(),
+            start: c.start_char,
+            end: c.end_char,
+            score: hit.score,
+        }
+    }
+}
+
+impl SearchResponse {
+    /// Builds the response.
+    pub fn new(index: &Index, query: &str, outcome: &SearchOutcome, total_ms: f64) -> SearchResponse {
+        SearchResponse {
+            query: query.to_string(),
+            filters: FiltersJson::from_filters(&outcome.filters),
+            hits: outcome
+                .hits
+                .iter()
+                .enumerate()
+                .map(|(i, h)| HitJson {
+                    rank: i + 1,
+                    dense_rank: h.dense_rank,
+                    lexical_rank: h.lexical_rank,
+                    passage: CitationJson::from_hit(index, h, i + 1),
+                })
+                .collect(),
+            timings_ms: TimingsJson {
+                embed: outcome.timings.embed_ms,
+                search: outcome.timings.search_ms,
+                total: total_ms,
+            },
+        }
+    }
+}
+
+impl AskResponse {
+    /// Builds the response.
+    pub fn new(index: &Index, question: &str, outcome: &SearchOutcome, answer: &Answer, total_ms: f64) -> AskResponse {
+        AskResponse {
+            question: question.to_string(),
+            answer: answer.text.clone(),
+            abstained: answer.abstained,
+            mode: "extractive".to_string(),
+            filters: FiltersJson::from_filters(&outcome.filters),
+            citations: outcome
+                .hits
+                .iter()
+                .enumerate()
+                .map(|(i, h)| CitationJson::from_hit(index, h, i + 1))
+                .collect(),
+            timings_ms: TimingsJson {
+                embed: outcome.timings.embed_ms,
+                search: outcome.timings.search_ms,
+                total: total_ms,
+            },
+        }
+    }
+}
