@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# README command 2: runs all tests (CI runs exactly this via .ci/run).
+#
+#   scripts/test.sh
+#
+# Installs the offline model if missing (idempotent), runs the test suite against the
+# real seeds and model, then prints answer quality on the shared dev set when it is there.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup-model.sh >/dev/null
+cargo test --release --locked
+
+dev=../shared/eval/dev.jsonl
+if [[ -f $dev ]]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  echo "== answer quality on $dev (fresh index in a temp dir)"
+  BELEGT_INDEX_DIR=$tmp target/release/belegt index
+  BELEGT_INDEX_DIR=$tmp target/release/belegt eval --file "$dev"
+fi
