@@ -10,9 +10,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::StateCode;
+use crate::answer;
 use crate::embed::EmbedError;
 use crate::engine::Engine;
-use crate::retrieve::SearchRequest;
+use crate::retrieve::{self, SearchRequest};
 
 /// One evaluation question.
 #[derive(Debug, Clone, Deserialize)]
@@ -93,6 +94,10 @@ pub struct ItemResult {
     pub within_budget: bool,
     /// Whether `ask` abstained.
     pub abstained: bool,
+    /// Best cosine similarity among the cited passages.
+    pub best_similarity: f32,
+    /// Share of the question's terms found in the cited passages.
+    pub term_coverage: f32,
     /// Compare items: qualifying states cited with their own evidence.
     pub states_found: usize,
     /// Compare items: qualifying states.
@@ -153,57 +158,64 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             query: item.question.clone(),
             states: Vec::new(),
             docs: Vec::new(),
-            k: 10,
+            k: 10.max(ask_k),
         };
-        let search = engine.search(&req)?;
+        let outcome = retrieve::search(&engine.index, &mut engine.embedder, &req)?;
+        let store = &engine.index.store;
         let mut first_rank = None;
         let mut within_budget = false;
         let mut budget = READING_BUDGET;
-        for hit in &search.hits {
-            let covered = item.evidence.iter().any(|q| covers(&hit.passage.text, q));
-            if covered && first_rank.is_none() {
-                first_rank = Some(hit.rank);
+        for (i, hit) in outcome.hits.iter().take(10).enumerate() {
+            let text = store.chunk_text(hit.chunk);
+            if first_rank.is_none() && item.evidence.iter().any(|q| covers(text, q)) {
+                first_rank = Some(i + 1);
             }
             if budget > 0 {
-                let read: String = hit.passage.text.chars().take(budget).collect();
+                let read: String = text.chars().take(budget).collect();
                 budget -= read.chars().count();
                 if item.evidence.iter().any(|q| covers(&read, q)) {
                     within_budget = true;
                 }
             }
         }
-        let ask = engine.ask(&SearchRequest { k: ask_k, ..req })?;
+        // `ask` with k passages cites the first k hits of the same ranking.
+        let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
+        let ev = answer::evidence(&engine.index, &item.question, cited);
+        let answer = answer::answer(&engine.index, &item.question, cited, &engine.config.abstain);
+        let citations: Vec<(Option<&str>, &str)> = cited
+            .iter()
+            .map(|h| (store.chunks[h.chunk].state.as_deref(), store.chunk_text(h.chunk)))
+            .collect();
         let mut r = ItemResult {
             id: item.id.clone(),
             kind: item.kind.clone(),
             lang: item.lang.clone(),
             first_rank,
             within_budget,
-            abstained: ask.abstained,
+            abstained: answer.abstained,
+            best_similarity: ev.best_similarity,
+            term_coverage: ev.term_coverage,
             states_found: 0,
             states_expected: 0,
             states_wrong: 0,
             states_cited: 0,
         };
         if item.kind == "compare" {
-            let cited: Vec<&str> = {
-                let mut s: Vec<&str> = ask.citations.iter().filter_map(|c| c.state.as_deref()).collect();
-                s.sort_unstable();
-                s.dedup();
-                s
-            };
+            let mut cited_states: Vec<&str> = citations.iter().filter_map(|c| c.0).collect();
+            cited_states.sort_unstable();
+            cited_states.dedup();
             r.states_expected = item.state_evidence.len();
             r.states_found = item
                 .state_evidence
                 .iter()
                 .filter(|(state, quotes)| {
-                    ask.citations
+                    citations
                         .iter()
-                        .any(|c| c.state.as_deref() == Some(state.as_str()) && quotes.iter().any(|q| covers(&c.text, q)))
+                        .any(|c| c.0 == Some(state.as_str()) && quotes.iter().any(|q| covers(c.1, q)))
                 })
                 .count();
-            r.states_cited = cited.len();
-            r.states_wrong = cited.iter().filter(|s| !item.states.iter().any(|q| q == *s)).count();
+            r.states_cited = cited_states.len();
+            r.states_wrong = cited_states.iter().filter(|s| !item.states.iter().any(|q| q == *s)).count();
         }
         results.push(r);
     }
@@ -253,7 +265,7 @@ fn summarize(rs: &[&ItemResult]) -> Summary {
         recall_at_1: at(1),
         recall_at_5: at(5),
         recall_at_10: at(10),
-        mrr: answerable.iter().map(|r| r.first_rank.map_or(0.0, |f| 1.0 / f as f64)).sum::<f64>() / n,
+        mrr: answerable.iter().map(|r| r.first_rank.map_or(0.0, |f| 1.0 / f as f64)).sum::<f64>().abs() / n,
         recall_at_2000ch: answerable.iter().filter(|r| r.within_budget).count() as f64 / n,
         compare_state_recall: (expected > 0)
             .then(|| compare.iter().map(|r| r.states_found).sum::<usize>() as f64 / expected as f64),

@@ -135,6 +135,17 @@ impl LexicalIndex {
         self.len() == 0
     }
 
+    /// Inverse document frequency of an analysed term (BM25's formula); a term that
+    /// occurs nowhere gets the highest value.
+    pub fn idf(&self, term: &str) -> f32 {
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs() as f32;
+        let df = searcher
+            .doc_freq(&Term::from_field_text(self.fields.text, term))
+            .unwrap_or(0) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
     /// BM25 search for the analysed terms of `query`: up to `k` (entry, score) pairs,
     /// best first. An empty result when no term of the query is in the index.
     pub fn search(&self, query: &str, k: usize, filter: &LexicalFilter) -> tantivy::Result<Vec<(usize, f32)>> {

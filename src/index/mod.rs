@@ -273,7 +273,9 @@ pub fn make_store(docs: &[Document], params: ChunkParams, count_tokens: &dyn Fn(
                 header.push(s.name().to_string());
             }
             header.push(d.meta.short_title.clone());
-            header.extend(section.topic.iter().cloned());
+            // Chapter titles only: titled parts (level 2) are often misplaced by multi-column
+            // layouts, and a wrong title in the header misleads the embedding.
+            header.extend(section.topic.iter().take(1).cloned());
             let (start_char, end_char) = (char_offset(&d.text, c.span.start), char_offset(&d.text, c.span.end));
             store.chunks.push(ChunkRecord {
                 id: format!("{}:{start_char}-{end_char}", d.meta.id),

