@@ -190,7 +190,9 @@ fn print_out<T: serde::Serialize>(json: bool, value: &T, render: impl Fn(&T) -> 
 }
 
 fn index(config: Config, json: bool) -> Result<()> {
+    let t = std::time::Instant::now();
     let embedder = Embedder::load(&config.model)?;
+    let model_load = t.elapsed().as_secs_f64();
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} passages, {elapsed} (ETA {eta})")
@@ -207,13 +209,16 @@ fn index(config: Config, json: bool) -> Result<()> {
         Stage::Write => bar.set_message("writing"),
     })?;
     bar.finish_and_clear();
-    print_out(json, &report, |r| {
+    let report = IndexFigures { model_load_seconds: model_load, build: report };
+    print_out(json, &report, |f| {
+        let r = &f.build;
         let s = &r.seconds;
         format!(
-            "Indexed {} documents, {} passages in {:.1} s (prepare {:.1} s, embed {:.1} s, hnsw {:.2} s, lexical {:.2} s, write {:.2} s)\nIndex: {}",
+            "Indexed {} documents, {} passages in {:.1} s (model load {:.1} s; prepare {:.1} s, embed {:.1} s, hnsw {:.2} s, lexical {:.2} s, write {:.2} s)\nIndex: {}",
             r.documents,
             r.chunks,
             s.total,
+            f.model_load_seconds,
             s.prepare,
             s.embed,
             s.hnsw,
@@ -222,6 +227,14 @@ fn index(config: Config, json: bool) -> Result<()> {
             r.generation.display()
         )
     })
+}
+
+/// What `belegt index` reports.
+#[derive(serde::Serialize)]
+struct IndexFigures {
+    model_load_seconds: f64,
+    #[serde(flatten)]
+    build: crate::index::BuildReport,
 }
 
 fn citation_block(c: &CitationJson, rank_note: &str) -> String {

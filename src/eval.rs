@@ -94,6 +94,8 @@ pub struct ItemResult {
     pub within_budget: bool,
     /// Whether `ask` abstained.
     pub abstained: bool,
+    /// Milliseconds to embed the question and search.
+    pub latency_ms: f64,
     /// Best cosine similarity among the cited passages.
     pub best_similarity: f32,
     /// Share of the question's terms found in the cited passages.
@@ -140,6 +142,10 @@ pub struct Summary {
 pub struct Report {
     /// All questions.
     pub overall: Summary,
+    /// Median milliseconds to embed a question and search (model already loaded).
+    pub latency_p50_ms: f64,
+    /// 95th percentile of the same.
+    pub latency_p95_ms: f64,
     /// Per kind.
     pub by_kind: BTreeMap<String, Summary>,
     /// Per language.
@@ -193,6 +199,7 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             first_rank,
             within_budget,
             abstained: answer.abstained,
+            latency_ms: outcome.timings.embed_ms + outcome.timings.search_ms,
             best_similarity: ev.best_similarity,
             term_coverage: ev.term_coverage,
             states_found: 0,
@@ -242,7 +249,12 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             by_state.insert(code.to_string(), summarize(&rs));
         }
     }
+    let mut latencies: Vec<f64> = results.iter().map(|r| r.latency_ms).collect();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
     Ok(Report {
+        latency_p50_ms: pct(0.5),
+        latency_p95_ms: pct(0.95),
         overall: summarize(&results.iter().collect::<Vec<_>>()),
         by_kind,
         by_lang,
@@ -311,6 +323,12 @@ pub fn render(report: &Report) -> String {
     for (k, s) in &report.by_state {
         line(&format!("state:{k}"), s);
     }
+    out.push_str(&format!(
+        "latency (embed + search, model loaded): p50 {:.1} ms, p95 {:.1} ms over {} questions\n",
+        report.latency_p50_ms,
+        report.latency_p95_ms,
+        report.items.len()
+    ));
     out
 }
 

@@ -154,16 +154,15 @@ fn an_explicit_state_filter_wins_over_the_states_named_in_the_question() {
     let mut engine = util::engine();
     let req = SearchRequest {
         states: vec![state("HH")],
-        k: 10,
         ..request("Was plant Bayern mit einem eigenen Sprachmodell für die Verwaltung?")
     };
     let res = search(&mut engine, &req);
     assert_eq!(res.filters.states, vec!["HH"]);
     assert!(!res.filters.detected_from_question);
-    assert_eq!(res.hits.len(), 10);
+    assert_eq!(res.hits.len(), 5);
     assert!(res.hits.iter().all(|h| h.passage.state.as_deref() == Some("HH")));
     assert!(
-        res.hits.iter().take(5).any(|h| h.passage.text.contains("LLMoin")),
+        res.hits.iter().any(|h| h.passage.text.contains("LLMoin")),
         "Hamburg's own language model is in the top 5: {:#?}",
         res.hits
     );
