@@ -10,7 +10,6 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{Config, Overrides};
-use crate::corpus::StateCode;
 use crate::embed::Embedder;
 use crate::engine::Engine;
 use crate::index::Stage;
@@ -61,6 +60,24 @@ enum Command {
     Search(QueryArgs),
     /// A short answer with numbered citations, or an honest abstention.
     Ask(QueryArgs),
+    /// Serve the HTTP API and the web chat (builds the index first if it is missing or stale).
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "BELEGT_ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Folder with the web chat [default: ./web]
+        #[arg(long, env = "BELEGT_WEB_DIR")]
+        web_dir: Option<PathBuf>,
+        /// Longest time a request may take, in seconds.
+        #[arg(long, env = "BELEGT_TIMEOUT_SECS", default_value_t = 30)]
+        timeout_secs: u64,
+        /// Allow cross-origin requests from this origin (CORS is off by default).
+        #[arg(long, env = "BELEGT_CORS_ORIGIN")]
+        cors_origin: Option<String>,
+        /// Log requests as JSON lines instead of text.
+        #[arg(long, env = "BELEGT_LOG_JSON")]
+        log_json: bool,
+    },
     /// Answer quality over a question file (JSON lines, as shared/eval/dev.jsonl).
     Eval {
         /// The question file.
@@ -135,6 +152,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let res = engine.ask(&req)?;
             print_out(args.json, &res, render_ask)
         }
+        Command::Serve {
+            addr,
+            web_dir,
+            timeout_secs,
+            cors_origin,
+            log_json,
+        } => serve(config, addr, web_dir, timeout_secs, cors_origin, log_json),
         Command::Eval { file, json, k } => {
             check_k(k)?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -154,28 +178,7 @@ fn check_k(k: usize) -> Result<()> {
 }
 
 fn request(args: &QueryArgs) -> Result<SearchRequest> {
-    let query = args.words.join(" ").trim().to_string();
-    if query.is_empty() {
-        bail!("the question is empty");
-    }
-    if query.chars().count() > 2000 {
-        bail!("the question is longer than 2000 characters");
-    }
-    check_k(args.k)?;
-    let states = args
-        .state
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            StateCode::parse(s).with_context(|| format!("unknown state code {s:?} (valid: {})", StateCode::valid_codes()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(SearchRequest {
-        query,
-        states,
-        docs: args.doc.iter().filter(|d| !d.trim().is_empty()).cloned().collect(),
-        k: args.k,
-    })
+    Ok(SearchRequest::parse(&args.words.join(" "), &args.state, &args.doc, args.k)?)
 }
 
 fn print_out<T: serde::Serialize>(json: bool, value: &T, render: impl Fn(&T) -> String) -> Result<()> {
@@ -227,6 +230,58 @@ fn index(config: Config, json: bool) -> Result<()> {
             r.generation.display()
         )
     })
+}
+
+fn serve(
+    config: Config,
+    addr: std::net::SocketAddr,
+    web_dir: Option<PathBuf>,
+    timeout_secs: u64,
+    cors_origin: Option<String>,
+    log_json: bool,
+) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    if !(1..=3600).contains(&timeout_secs) {
+        bail!("--timeout-secs must be between 1 and 3600, got {timeout_secs}");
+    }
+    let cors_origin = cors_origin
+        .map(|o| axum::http::HeaderValue::from_str(&o).with_context(|| format!("bad --cors-origin {o:?}")))
+        .transpose()?;
+    let options = crate::api::ServeOptions {
+        web_dir: web_dir.unwrap_or_else(|| config.seeds_dir.parent().map_or_else(|| PathBuf::from("web"), |p| p.join("web"))),
+        timeout: std::time::Duration::from_secs(timeout_secs),
+        cors_origin,
+    };
+    let embedder = Embedder::load(&config.model)?;
+    let load = move || {
+        let mut last = 0;
+        let (engine, report) = Engine::open_or_build(config, embedder, |stage| {
+            if let Stage::Embed { done, total } = stage {
+                let pct = done * 100 / total.max(1);
+                if pct >= last + 10 || done == total {
+                    last = pct;
+                    eprintln!("belegt: building the index: {done}/{total} passages");
+                }
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        if let Some(r) = report {
+            eprintln!("belegt: indexed {} documents, {} passages in {:.1} s", r.documents, r.chunks, r.seconds.total);
+        }
+        Ok(engine)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(crate::api::serve(addr, options, load)).map_err(anyhow::Error::msg)
 }
 
 /// What `belegt index` reports.

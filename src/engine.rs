@@ -1,6 +1,7 @@
 //! The assembled pipeline: a loaded model and an opened index, answering requests.
 //! Shared by the CLI, the tests and (later) the HTTP API.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::answer;
@@ -16,8 +17,8 @@ pub struct Engine {
     pub config: Config,
     /// The embedding model.
     pub embedder: Embedder,
-    /// The index.
-    pub index: Index,
+    /// The index (shared read-only with request handlers).
+    pub index: Arc<Index>,
 }
 
 impl Engine {
@@ -34,8 +35,39 @@ impl Engine {
         Ok(Engine {
             config,
             embedder,
-            index,
+            index: Arc::new(index),
         })
+    }
+
+    /// Opens the index, or builds it first when it is missing or out of date; returns
+    /// the build's figures when it built.
+    pub fn open_or_build(
+        config: Config,
+        mut embedder: Embedder,
+        progress: impl FnMut(Stage),
+    ) -> Result<(Engine, Option<BuildReport>), IndexError> {
+        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
+        match index::open(&config.index_dir, &expected) {
+            Ok(index) => Ok((
+                Engine {
+                    config,
+                    embedder,
+                    index: Arc::new(index),
+                },
+                None,
+            )),
+            Err(IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. }) => {
+                let report = index::build(
+                    &config.seeds_dir,
+                    &config.index_dir,
+                    &mut embedder,
+                    config.chunking,
+                    progress,
+                )?;
+                Ok((Self::open_with(config, embedder)?, Some(report)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Builds the index with an already loaded model, then opens it.

@@ -13,3 +13,4 @@ pub mod engine;
 pub mod eval;
 pub mod wire;
 pub mod cli;
+pub mod api;

@@ -13,6 +13,10 @@ use crate::retrieve::{Filters, Hit, SearchOutcome};
 pub struct AskResponse {
     /// The question as asked.
     pub question: String,
+    /// For a follow-up in a conversation: the text actually retrieved with (the earlier
+    /// question's topic plus the follow-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contextual_query: Option<String>,
     /// Answer text with `[n]` markers pointing into `citations`.
     pub answer: String,
     /// True when the documents do not answer the question.
@@ -183,6 +187,7 @@ impl AskResponse {
     pub fn new(index: &Index, question: &str, outcome: &SearchOutcome, answer: &Answer, total_ms: f64) -> AskResponse {
         AskResponse {
             question: question.to_string(),
+            contextual_query: None,
             answer: answer.text.clone(),
             abstained: answer.abstained,
             mode: "extractive".to_string(),

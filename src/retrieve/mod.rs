@@ -10,7 +10,7 @@ use crate::embed::{EmbedError, Embedder};
 use crate::index::Index;
 use crate::index::lexical::LexicalFilter;
 pub use fuse::Hit;
-pub use query::{NamedState, detect_states};
+pub use query::{NamedState, detect_states, follow_up_query};
 
 /// Largest `k` a caller may ask for.
 pub const MAX_K: usize = 50;
@@ -28,6 +28,54 @@ pub struct SearchRequest {
     pub docs: Vec<String>,
     /// Number of hits (1..=[`MAX_K`]).
     pub k: usize,
+}
+
+/// Longest question accepted, in characters.
+pub const MAX_QUESTION_CHARS: usize = 2000;
+
+/// Why a request is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// Nothing to search for.
+    #[error("the question is empty")]
+    EmptyQuery,
+    /// Longer than [`MAX_QUESTION_CHARS`].
+    #[error("the question is longer than {MAX_QUESTION_CHARS} characters")]
+    TooLong,
+    /// `k` outside 1..=[`MAX_K`].
+    #[error("k must be between 1 and {MAX_K}, got {0}")]
+    BadK(usize),
+    /// Not a state code.
+    #[error("unknown state code {0:?} (valid: {valid})", valid = StateCode::valid_codes())]
+    UnknownState(String),
+}
+
+impl SearchRequest {
+    /// Checks a request as a user typed it: question, state codes, document ids, k.
+    pub fn parse(query: &str, states: &[String], docs: &[String], k: usize) -> Result<SearchRequest, RequestError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Err(RequestError::EmptyQuery);
+        }
+        if query.chars().count() > MAX_QUESTION_CHARS {
+            return Err(RequestError::TooLong);
+        }
+        if !(1..=MAX_K).contains(&k) {
+            return Err(RequestError::BadK(k));
+        }
+        let states = states
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| StateCode::parse(s).ok_or_else(|| RequestError::UnknownState(s.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchRequest {
+            query: query.to_string(),
+            states,
+            docs: docs.iter().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect(),
+            k,
+        })
+    }
 }
 
 /// The filters applied, and why.

@@ -106,3 +106,65 @@ mod tests {
         assert_eq!(codes("wie be ich das"), Vec::<&str>::new());
     }
 }
+
+/// Words that open a follow-up question that leans on the previous one.
+const FOLLOW_UP_OPENERS: &[&str] = &["und", "and", "what", "wie", "was", "auch", "also", "sowie", "bzw"];
+
+/// The text to retrieve with for `question` asked after `previous` in a conversation.
+///
+/// A follow-up such as "Und Bayern?" or "Und was macht Berlin dazu?" keeps the earlier
+/// question's topic: the result is the previous question, without the states it named
+/// when the follow-up names its own, followed by the follow-up. A follow-up opens with
+/// "und"/"and", or has at most three words, or at most six opening with a question word;
+/// any other question stands on its own and is returned unchanged.
+pub fn follow_up_query(question: &str, previous: Option<&str>) -> String {
+    let Some(previous) = previous.map(str::trim).filter(|p| !p.is_empty()) else {
+        return question.to_string();
+    };
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let first = words.first().map(String::as_str).unwrap_or("");
+    let leans = matches!(first, "und" | "and")
+        || words.len() <= 3
+        || (FOLLOW_UP_OPENERS.contains(&first) && words.len() <= 6);
+    if !leans {
+        return question.to_string();
+    }
+    let mut topic = previous.to_string();
+    if !detect_states(question).is_empty() {
+        for named in detect_states(previous) {
+            topic = topic.replace(&named.phrase, " ");
+        }
+    }
+    let topic = topic.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{topic} {question}")
+}
+
+#[cfg(test)]
+mod follow_up_tests {
+    use super::*;
+
+    #[test]
+    fn short_follow_ups_keep_the_topic_and_swap_the_state() {
+        let q = follow_up_query("Und Bayern?", Some("Wie setzt Berlin KI in der Polizei ein?"));
+        assert!(q.contains("KI in der Polizei") && q.contains("Bayern") && !q.contains("Berlin"), "{q}");
+        let states: Vec<&str> = detect_states(&q).iter().map(|n| n.state.code()).collect();
+        assert_eq!(states, vec!["BY"]);
+    }
+
+    #[test]
+    fn follow_ups_without_a_state_keep_the_previous_state() {
+        let q = follow_up_query("Und in der Verwaltung?", Some("Was plant Bayern für den Mittelstand?"));
+        assert_eq!(q, "Was plant Bayern für den Mittelstand? Und in der Verwaltung?");
+    }
+
+    #[test]
+    fn standalone_questions_are_unchanged() {
+        let q = "Welche Länder setzen KI in der Polizei ein?";
+        assert_eq!(follow_up_query(q, Some("Was plant Bayern?")), q);
+        assert_eq!(follow_up_query("Und Bayern?", None), "Und Bayern?");
+    }
+}

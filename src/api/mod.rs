@@ -1,0 +1,242 @@
+//! The HTTP API and the web chat's static files (axum). The only module that knows
+//! HTTP; it speaks the `wire` JSON contract.
+//!
+//! **Invariant:** every error response is JSON `{"error": {"code", "message"}}`;
+//! sync work runs on the blocking pool under a timeout; no handler holds a lock across
+//! an await.
+
+pub mod error;
+pub mod handlers;
+pub mod metrics;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::engine::Engine;
+use crate::index::Index;
+use error::ApiError;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Folder with the web chat's static files.
+    pub web_dir: PathBuf,
+    /// Longest time a request may take.
+    pub timeout: Duration,
+    /// Origin allowed for cross-origin requests; `None` = CORS off.
+    pub cors_origin: Option<HeaderValue>,
+}
+
+/// A loaded index and model.
+pub struct Ready {
+    /// The index, read without locking.
+    pub index: Arc<Index>,
+    /// The engine; locked only while embedding and ranking one request.
+    pub engine: Mutex<Engine>,
+}
+
+struct Shared {
+    ready: OnceLock<Arc<Ready>>,
+    metrics: metrics::Metrics,
+    options: ServeOptions,
+    started: Instant,
+}
+
+/// State shared by all handlers.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// A server that is not ready yet.
+    pub fn new(options: ServeOptions) -> AppState {
+        AppState(Arc::new(Shared {
+            ready: OnceLock::new(),
+            metrics: metrics::Metrics::default(),
+            options,
+            started: Instant::now(),
+        }))
+    }
+
+    /// Makes the server ready with a loaded engine.
+    pub fn set_ready(&self, engine: Engine) {
+        let ready = Ready {
+            index: engine.index.clone(),
+            engine: Mutex::new(engine),
+        };
+        let _ = self.0.ready.set(Arc::new(ready));
+    }
+
+    /// The loaded engine, or 503.
+    pub fn ready(&self) -> Result<Arc<Ready>, ApiError> {
+        self.0.ready.get().cloned().ok_or_else(ApiError::not_ready)
+    }
+
+    fn metrics(&self) -> &metrics::Metrics {
+        &self.0.metrics
+    }
+
+    fn uptime(&self) -> Duration {
+        self.0.started.elapsed()
+    }
+
+    /// Runs sync work on the blocking pool under the request timeout.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.0.options.timeout, tokio::task::spawn_blocking(work)).await {
+            Err(_) => Err(ApiError::timeout()),
+            Ok(Err(join)) => Err(ApiError::internal(join)),
+            Ok(Ok(result)) => result,
+        }
+    }
+}
+
+async fn track(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "static".to_string(), |p| p.as_str().to_string());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    app.metrics()
+        .record(&method, &route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The paths and methods of the API, as the router serves them; the OpenAPI document is
+/// tested against this list.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/ask"),
+    ("post", "/api/ask/stream"),
+    ("post", "/api/search"),
+    ("get", "/api/documents"),
+    ("get", "/api/documents/{id}"),
+    ("get", "/api/states"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+];
+
+/// The whole application: API routes, static web chat, security headers, limits, logs.
+pub fn router(app: AppState) -> Router {
+    let options = app.0.options.clone();
+    let static_files = ServeDir::new(&options.web_dir).not_found_service(error::not_found.into_service());
+    let mut router = Router::new()
+        .route("/api/ask", post(handlers::ask))
+        .route("/api/ask/stream", post(handlers::ask_stream))
+        .route("/api/search", post(handlers::search))
+        .route("/api/documents", get(handlers::documents))
+        .route("/api/documents/{id}", get(handlers::document))
+        .route("/api/states", get(handlers::states))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
+        .route("/openapi.json", get(handlers::openapi))
+        .route("/api", get(error::not_found))
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback_service(static_files)
+        .layer(middleware::from_fn_with_state(app.clone(), track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ));
+    if let Some(origin) = options.cors_origin {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::exact(origin))
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+        );
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(app)
+}
+
+/// Binds `addr`, loads the engine with `load` on the blocking pool (the server answers
+/// `/healthz` and 503 on the API meanwhile), prints `listening on http://ADDR` on stdout
+/// once ready, and serves until SIGTERM or Ctrl-C.
+pub async fn serve(
+    addr: SocketAddr,
+    options: ServeOptions,
+    load: impl FnOnce() -> Result<Engine, String> + Send + 'static,
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = AppState::new(options);
+    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown_signal());
+    let server = tokio::spawn(async move { server.await });
+    let engine = tokio::task::spawn_blocking(load)
+        .await
+        .map_err(|e| format!("loading failed: {e}"))??;
+    app.set_ready(engine);
+    tracing::info!(%local, "ready");
+    println!("listening on http://{local}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    server
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("server error: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
