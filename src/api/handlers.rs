@@ -112,11 +112,11 @@ pub async fn ask_stream(State(app): State<AppState>, ApiJson(body): ApiJson<AskB
     let response = run_ask(&app, body).await?;
     let mut events = vec![json_event(
         "citations",
-        &serde_json::json!({
-            "filters": response.filters,
-            "citations": response.citations,
-            "abstained": response.abstained,
-        }),
+        &CitationsEvent {
+            filters: &response.filters,
+            citations: &response.citations,
+            abstained: response.abstained,
+        },
     )];
     for piece in answer_pieces(&response.answer) {
         events.push(json_event("answer", &serde_json::json!({ "delta": piece })));
@@ -124,6 +124,14 @@ pub async fn ask_stream(State(app): State<AppState>, ApiJson(body): ApiJson<AskB
     events.push(json_event("done", &response));
     let stream = futures_util::stream::iter(events.into_iter().map(Ok::<Event, Infallible>));
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// First event of the stream: what the answer will cite.
+#[derive(Serialize)]
+struct CitationsEvent<'a> {
+    filters: &'a crate::wire::FiltersJson,
+    citations: &'a [crate::wire::CitationJson],
+    abstained: bool,
 }
 
 fn json_event<T: Serialize>(name: &str, data: &T) -> Event {

@@ -28,6 +28,12 @@ pub struct VectorIndex {
     hnsw: Hnsw<'static, f32, DistCosine>,
 }
 
+impl std::fmt::Debug for VectorIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VectorIndex").field("dim", &self.dim).field("len", &self.len()).finish()
+    }
+}
+
 impl VectorIndex {
     /// Builds the index from vectors of equal dimension `dim`.
     pub fn build(dim: usize, vectors: &[Vec<f32>]) -> Result<VectorIndex, String> {
