@@ -12,10 +12,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{Config, Overrides};
 use crate::embed::Embedder;
 use crate::engine::Engine;
+use crate::eval;
 use crate::index::Stage;
 use crate::retrieve::{MAX_K, SearchRequest};
 use crate::wire::{AskResponse, CitationJson, SearchResponse};
-use crate::eval;
 
 /// belegt — Antworten mit Belegen: answers from the documents, with the passages that prove them.
 #[derive(Debug, Parser)]
@@ -122,7 +122,10 @@ pub fn parse() -> Cli {
         Err(e) => {
             let rendered = e.render().to_string();
             let first = rendered.lines().next().unwrap_or("invalid arguments");
-            eprintln!("belegt: {} (see `belegt --help`)", first.trim_start_matches("error: "));
+            eprintln!(
+                "belegt: {} (see `belegt --help`)",
+                first.trim_start_matches("error: ")
+            );
             std::process::exit(2);
         }
     }
@@ -161,8 +164,10 @@ pub fn run(cli: Cli) -> Result<()> {
         } => serve(config, addr, web_dir, timeout_secs, cors_origin, log_json),
         Command::Eval { file, json, k } => {
             check_k(k)?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let items = eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let items =
+                eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let mut engine = Engine::open(config)?;
             let report = eval::run(&mut engine, &items, k)?;
             print_out(json, &report, eval::render)
@@ -178,10 +183,19 @@ fn check_k(k: usize) -> Result<()> {
 }
 
 fn request(args: &QueryArgs) -> Result<SearchRequest> {
-    Ok(SearchRequest::parse(&args.words.join(" "), &args.state, &args.doc, args.k)?)
+    Ok(SearchRequest::parse(
+        &args.words.join(" "),
+        &args.state,
+        &args.doc,
+        args.k,
+    )?)
 }
 
-fn print_out<T: serde::Serialize>(json: bool, value: &T, render: impl Fn(&T) -> String) -> Result<()> {
+fn print_out<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    render: impl Fn(&T) -> String,
+) -> Result<()> {
     let text = if json {
         serde_json::to_string_pretty(value).context("cannot serialize the result")?
     } else {
@@ -198,9 +212,11 @@ fn index(config: Config, json: bool) -> Result<()> {
     let model_load = t.elapsed().as_secs_f64();
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} passages, {elapsed} (ETA {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {pos}/{len} passages, {elapsed} (ETA {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     let (_, report) = Engine::build(config, embedder, |stage| match stage {
         Stage::Prepare => bar.set_message("preparing"),
@@ -212,7 +228,10 @@ fn index(config: Config, json: bool) -> Result<()> {
         Stage::Write => bar.set_message("writing"),
     })?;
     bar.finish_and_clear();
-    let report = IndexFigures { model_load_seconds: model_load, build: report };
+    let report = IndexFigures {
+        model_load_seconds: model_load,
+        build: report,
+    };
     print_out(json, &report, |f| {
         let r = &f.build;
         let s = &r.seconds;
@@ -242,7 +261,9 @@ fn serve(
 ) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if log_json {
         builder.json().init();
     } else {
@@ -252,10 +273,18 @@ fn serve(
         bail!("--timeout-secs must be between 1 and 3600, got {timeout_secs}");
     }
     let cors_origin = cors_origin
-        .map(|o| axum::http::HeaderValue::from_str(&o).with_context(|| format!("bad --cors-origin {o:?}")))
+        .map(|o| {
+            axum::http::HeaderValue::from_str(&o)
+                .with_context(|| format!("bad --cors-origin {o:?}"))
+        })
         .transpose()?;
     let options = crate::api::ServeOptions {
-        web_dir: web_dir.unwrap_or_else(|| config.seeds_dir.parent().map_or_else(|| PathBuf::from("web"), |p| p.join("web"))),
+        web_dir: web_dir.unwrap_or_else(|| {
+            config
+                .seeds_dir
+                .parent()
+                .map_or_else(|| PathBuf::from("web"), |p| p.join("web"))
+        }),
         timeout: std::time::Duration::from_secs(timeout_secs),
         cors_origin,
     };
@@ -273,7 +302,10 @@ fn serve(
         })
         .map_err(|e| e.to_string())?;
         if let Some(r) = report {
-            eprintln!("belegt: indexed {} documents, {} passages in {:.1} s", r.documents, r.chunks, r.seconds.total);
+            eprintln!(
+                "belegt: indexed {} documents, {} passages in {:.1} s",
+                r.documents, r.chunks, r.seconds.total
+            );
         }
         Ok(engine)
     };
@@ -281,7 +313,9 @@ fn serve(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(crate::api::serve(addr, options, load)).map_err(anyhow::Error::msg)
+    runtime
+        .block_on(crate::api::serve(addr, options, load))
+        .map_err(anyhow::Error::msg)
 }
 
 /// What `belegt index` reports.
@@ -314,7 +348,9 @@ fn render_filters(f: &crate::wire::FiltersJson) -> String {
     }
     match (&f.reason, parts.is_empty()) {
         (_, true) => String::new(),
-        (Some(r), false) if f.detected_from_question => format!("Filter: {} (erkannt in der Frage: {r})\n", parts.join("; ")),
+        (Some(r), false) if f.detected_from_question => {
+            format!("Filter: {} (erkannt in der Frage: {r})\n", parts.join("; "))
+        }
         _ => format!("Filter: {}\n", parts.join("; ")),
     }
 }

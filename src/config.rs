@@ -79,7 +79,11 @@ impl Config {
         let index_dir = o.index_dir.unwrap_or_else(|| root.join("embeddings"));
         let ort_library = o
             .ort_library
-            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .or_else(|| {
+                std::env::var_os("ORT_DYLIB_PATH")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
             .unwrap_or_else(|| home.join("onnxruntime").join("libonnxruntime.so"));
         let source = match o.model {
             None => ModelSource::Dir(home.join("models").join(DEFAULT_MODEL_DIR)),

@@ -101,7 +101,9 @@ pub struct Embedder {
 
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Embedder").field("info", &self.info).finish()
+        f.debug_struct("Embedder")
+            .field("info", &self.info)
+            .finish()
     }
 }
 
@@ -114,13 +116,18 @@ impl Embedder {
         init_runtime(&spec.ort_library)?;
         let (model, id, prefixes) = match &spec.source {
             ModelSource::Dir(dir) => load_dir(dir, spec.threads)?,
-            ModelSource::BuiltIn { name, cache_dir } => load_builtin(name, cache_dir, spec.threads)?,
+            ModelSource::BuiltIn { name, cache_dir } => {
+                load_builtin(name, cache_dir, spec.threads)?
+            }
         };
         let mut counter = model.tokenizer.clone();
         counter.with_padding(None);
         counter
             .with_truncation(None)
-            .map_err(|e| EmbedError::Model { model: id.clone(), message: e.to_string() })?;
+            .map_err(|e| EmbedError::Model {
+                model: id.clone(),
+                message: e.to_string(),
+            })?;
         let mut embedder = Embedder {
             model,
             counter,
@@ -159,7 +166,8 @@ impl Embedder {
     pub fn embed_query(&mut self, question: &str) -> Result<Vec<f32>, EmbedError> {
         let text = format!("{}{}", self.info.query_prefix, question);
         let mut v = self.embed_raw(&[text], 1)?;
-        v.pop().ok_or_else(|| EmbedError::Inference("no vector returned".into()))
+        v.pop()
+            .ok_or_else(|| EmbedError::Inference("no vector returned".into()))
     }
 
     /// Embeds passages (with the passage prefix) in small batches; `progress` is
@@ -182,7 +190,8 @@ impl Embedder {
     }
 
     fn embed_raw(&mut self, texts: &[String], batch: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.model.embed(texts, Some(batch))));
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.model.embed(texts, Some(batch))));
         match result {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(EmbedError::Inference(e.to_string())),
@@ -241,11 +250,19 @@ fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
         ),
         Err(_) => None,
     };
-    let dir_name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let id = described.as_ref().map_or(dir_name.clone(), |d| d.id.clone());
+    let dir_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let id = described
+        .as_ref()
+        .map_or(dir_name.clone(), |d| d.id.clone());
     let (q, p) = e5_prefixes(&id);
     let prefixes = match &described {
-        Some(d) => (d.query_prefix.clone().unwrap_or(q), d.passage_prefix.clone().unwrap_or(p)),
+        Some(d) => (
+            d.query_prefix.clone().unwrap_or(q),
+            d.passage_prefix.clone().unwrap_or(p),
+        ),
         None => (q, p),
     };
     let max_length = described.as_ref().and_then(|d| d.max_length).unwrap_or(512);
@@ -255,7 +272,8 @@ fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
         special_tokens_map_file: read("special_tokens_map.json")?,
         tokenizer_config_file: read("tokenizer_config.json")?,
     };
-    let model = UserDefinedEmbeddingModel::new(read("model.onnx")?, files).with_pooling(Pooling::Mean);
+    let model =
+        UserDefinedEmbeddingModel::new(read("model.onnx")?, files).with_pooling(Pooling::Mean);
     let mut options = InitOptionsUserDefined::new().with_max_length(max_length);
     if let Some(n) = threads {
         options = options.with_intra_threads(n);
@@ -266,12 +284,18 @@ fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
     match loaded {
         Ok(Ok(m)) => Ok((m, id, prefixes)),
         Ok(Err(e)) => Err(model_err(e.to_string())),
-        Err(_) => Err(model_err("ONNX Runtime panicked while loading the model".into())),
+        Err(_) => Err(model_err(
+            "ONNX Runtime panicked while loading the model".into(),
+        )),
     }
 }
 
 #[cfg(feature = "download")]
-fn load_builtin(name: &str, cache_dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
+fn load_builtin(
+    name: &str,
+    cache_dir: &Path,
+    threads: Option<usize>,
+) -> Result<Loaded, EmbedError> {
     let wanted = name.to_lowercase();
     let info = TextEmbedding::list_supported_models()
         .into_iter()
@@ -302,13 +326,22 @@ fn load_builtin(name: &str, cache_dir: &Path, threads: Option<usize>) -> Result<
             });
         }
     };
-    Ok((model, info.model_code.clone(), e5_prefixes(&info.model_code)))
+    Ok((
+        model,
+        info.model_code.clone(),
+        e5_prefixes(&info.model_code),
+    ))
 }
 
 #[cfg(not(feature = "download"))]
-fn load_builtin(name: &str, _cache_dir: &Path, _threads: Option<usize>) -> Result<Loaded, EmbedError> {
+fn load_builtin(
+    name: &str,
+    _cache_dir: &Path,
+    _threads: Option<usize>,
+) -> Result<Loaded, EmbedError> {
     Err(EmbedError::Model {
         model: name.to_string(),
-        message: "not a model directory, and this build has no downloads (feature `download`)".into(),
+        message: "not a model directory, and this build has no downloads (feature `download`)"
+            .into(),
     })
 }

@@ -56,7 +56,9 @@ impl Engine {
                 },
                 None,
             )),
-            Err(IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. }) => {
+            Err(
+                IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
+            ) => {
                 let report = index::build(
                     &config.seeds_dir,
                     &config.index_dir,

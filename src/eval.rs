@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::StateCode;
 use crate::answer;
+use crate::corpus::StateCode;
 use crate::embed::EmbedError;
 use crate::engine::Engine;
 use crate::retrieve::{self, SearchRequest};
@@ -48,7 +48,10 @@ pub fn parse_items(text: &str) -> Result<Vec<EvalItem>, String> {
 }
 
 fn reduce(s: &str) -> Vec<char> {
-    s.chars().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// Length of the longest common contiguous run of `a` and `b`.
@@ -190,7 +193,12 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
         let answer = answer::answer(&engine.index, &item.question, cited, &engine.config.abstain);
         let citations: Vec<(Option<&str>, &str)> = cited
             .iter()
-            .map(|h| (store.chunks[h.chunk].state.as_deref(), store.chunk_text(h.chunk)))
+            .map(|h| {
+                (
+                    store.chunks[h.chunk].state.as_deref(),
+                    store.chunk_text(h.chunk),
+                )
+            })
             .collect();
         let mut r = ItemResult {
             id: item.id.clone(),
@@ -216,13 +224,16 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
                 .state_evidence
                 .iter()
                 .filter(|(state, quotes)| {
-                    citations
-                        .iter()
-                        .any(|c| c.0 == Some(state.as_str()) && quotes.iter().any(|q| covers(c.1, q)))
+                    citations.iter().any(|c| {
+                        c.0 == Some(state.as_str()) && quotes.iter().any(|q| covers(c.1, q))
+                    })
                 })
                 .count();
             r.states_cited = cited_states.len();
-            r.states_wrong = cited_states.iter().filter(|s| !item.states.iter().any(|q| q == *s)).count();
+            r.states_wrong = cited_states
+                .iter()
+                .filter(|s| !item.states.iter().any(|q| q == *s))
+                .count();
         }
         results.push(r);
     }
@@ -233,10 +244,18 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
                 map.entry(key).or_default().push(r);
             }
         }
-        map.into_iter().map(|(k, v)| (k, summarize(&v))).collect::<BTreeMap<_, _>>()
+        map.into_iter()
+            .map(|(k, v)| (k, summarize(&v)))
+            .collect::<BTreeMap<_, _>>()
     };
     let by_kind = group(&|i| Some(i.kind.clone()));
-    let by_lang = group(&|i| Some(if i.lang.is_empty() { "?".into() } else { i.lang.clone() }));
+    let by_lang = group(&|i| {
+        Some(if i.lang.is_empty() {
+            "?".into()
+        } else {
+            i.lang.clone()
+        })
+    });
     let mut by_state: BTreeMap<String, Summary> = BTreeMap::new();
     for code in StateCode::all().map(StateCode::code) {
         let rs: Vec<&ItemResult> = items
@@ -251,7 +270,12 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
     }
     let mut latencies: Vec<f64> = results.iter().map(|r| r.latency_ms).collect();
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
     Ok(Report {
         latency_p50_ms: pct(0.5),
         latency_p95_ms: pct(0.95),
@@ -267,7 +291,13 @@ fn summarize(rs: &[&ItemResult]) -> Summary {
     let answerable: Vec<&&ItemResult> = rs.iter().filter(|r| r.kind != "unanswerable").collect();
     let unanswerable = rs.len() - answerable.len();
     let n = answerable.len().max(1) as f64;
-    let at = |k: usize| answerable.iter().filter(|r| r.first_rank.is_some_and(|f| f <= k)).count() as f64 / n;
+    let at = |k: usize| {
+        answerable
+            .iter()
+            .filter(|r| r.first_rank.is_some_and(|f| f <= k))
+            .count() as f64
+            / n
+    };
     let compare: Vec<&&ItemResult> = rs.iter().filter(|r| r.kind == "compare").collect();
     let expected: usize = compare.iter().map(|r| r.states_expected).sum();
     let cited: usize = compare.iter().map(|r| r.states_cited).sum();
@@ -277,13 +307,23 @@ fn summarize(rs: &[&ItemResult]) -> Summary {
         recall_at_1: at(1),
         recall_at_5: at(5),
         recall_at_10: at(10),
-        mrr: answerable.iter().map(|r| r.first_rank.map_or(0.0, |f| 1.0 / f as f64)).sum::<f64>().abs() / n,
+        mrr: answerable
+            .iter()
+            .map(|r| r.first_rank.map_or(0.0, |f| 1.0 / f as f64))
+            .sum::<f64>()
+            .abs()
+            / n,
         recall_at_2000ch: answerable.iter().filter(|r| r.within_budget).count() as f64 / n,
-        compare_state_recall: (expected > 0)
-            .then(|| compare.iter().map(|r| r.states_found).sum::<usize>() as f64 / expected as f64),
-        compare_wrong_states: (cited > 0).then(|| compare.iter().map(|r| r.states_wrong).sum::<usize>() as f64 / cited as f64),
+        compare_state_recall: (expected > 0).then(|| {
+            compare.iter().map(|r| r.states_found).sum::<usize>() as f64 / expected as f64
+        }),
+        compare_wrong_states: (cited > 0)
+            .then(|| compare.iter().map(|r| r.states_wrong).sum::<usize>() as f64 / cited as f64),
         abstention: (unanswerable > 0).then(|| {
-            rs.iter().filter(|r| r.kind == "unanswerable" && r.abstained).count() as f64 / unanswerable as f64
+            rs.iter()
+                .filter(|r| r.kind == "unanswerable" && r.abstained)
+                .count() as f64
+                / unanswerable as f64
         }),
         false_abstention: answerable.iter().filter(|r| r.abstained).count() as f64 / n,
     }
@@ -338,9 +378,16 @@ mod tests {
 
     #[test]
     fn coverage_ignores_case_spacing_and_hyphens() {
-        let passage = "Die KI-Strategie wurde in einem Diskussions- prozess entwickelt und beschlossen.";
-        assert!(covers(passage, "Die KIStrategie wurde in einem Diskussionsprozess entwickelt"));
-        assert!(!covers(passage, "Ein völlig anderer Satz über Tablets in Schulen und Lehrkräfte"));
+        let passage =
+            "Die KI-Strategie wurde in einem Diskussions- prozess entwickelt und beschlossen.";
+        assert!(covers(
+            passage,
+            "Die KIStrategie wurde in einem Diskussionsprozess entwickelt"
+        ));
+        assert!(!covers(
+            passage,
+            "Ein völlig anderer Satz über Tablets in Schulen und Lehrkräfte"
+        ));
     }
 
     #[test]
@@ -352,8 +399,13 @@ mod tests {
 
     #[test]
     fn parses_items_and_names_bad_lines() {
-        let items = parse_items("{\"id\":\"q1\",\"question\":\"?\",\"kind\":\"fact\"}\n\n").expect("parses");
+        let items = parse_items("{\"id\":\"q1\",\"question\":\"?\",\"kind\":\"fact\"}\n\n")
+            .expect("parses");
         assert_eq!(items[0].id, "q1");
-        assert!(parse_items("{\"id\":1}\n").unwrap_err().starts_with("line 1"));
+        assert!(
+            parse_items("{\"id\":1}\n")
+                .expect_err("must fail")
+                .starts_with("line 1")
+        );
     }
 }

@@ -146,7 +146,11 @@ impl CitationJson {
             doc: doc.id.clone(),
             doc_title: doc.title.clone(),
             state: c.state.clone(),
-            state_name: c.state.as_deref().and_then(StateCode::parse).map(|s| s.name().to_string()),
+            state_name: c
+                .state
+                .as_deref()
+                .and_then(StateCode::parse)
+                .map(|s| s.name().to_string()),
             section: c.section.clone(),
             text: index.store.chunk_text(hit.chunk).to_string(),
             start: c.start_char,
@@ -158,7 +162,12 @@ impl CitationJson {
 
 impl SearchResponse {
     /// Builds the response.
-    pub fn new(index: &Index, query: &str, outcome: &SearchOutcome, total_ms: f64) -> SearchResponse {
+    pub fn new(
+        index: &Index,
+        query: &str,
+        outcome: &SearchOutcome,
+        total_ms: f64,
+    ) -> SearchResponse {
         SearchResponse {
             query: query.to_string(),
             filters: FiltersJson::from_filters(&outcome.filters),
@@ -184,7 +193,13 @@ impl SearchResponse {
 
 impl AskResponse {
     /// Builds the response.
-    pub fn new(index: &Index, question: &str, outcome: &SearchOutcome, answer: &Answer, total_ms: f64) -> AskResponse {
+    pub fn new(
+        index: &Index,
+        question: &str,
+        outcome: &SearchOutcome,
+        answer: &Answer,
+        total_ms: f64,
+    ) -> AskResponse {
         AskResponse {
             question: question.to_string(),
             contextual_query: None,

@@ -76,7 +76,10 @@ pub struct Evidence {
 /// question term by its rarity (IDF), so that `Länder` or `KI` count little and the
 /// words that carry the question count much.
 pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
-    let best_similarity = hits.iter().filter_map(|h| h.dense_score).fold(0.0, f32::max);
+    let best_similarity = hits
+        .iter()
+        .filter_map(|h| h.dense_score)
+        .fold(0.0, f32::max);
     let terms: HashSet<String> = analyze(question).into_iter().collect();
     let found: HashSet<String> = hits
         .iter()
@@ -85,7 +88,11 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         .collect();
     let weight = |t: &String| index.lexical.idf(t);
     let total: f32 = terms.iter().map(weight).sum();
-    let covered: f32 = terms.iter().filter(|t| found.contains(*t)).map(weight).sum();
+    let covered: f32 = terms
+        .iter()
+        .filter(|t| found.contains(*t))
+        .map(weight)
+        .sum();
     Evidence {
         best_similarity,
         term_coverage: if total > 0.0 { covered / total } else { 0.0 },
@@ -133,5 +140,8 @@ pub fn answer(index: &Index, question: &str, hits: &[Hit], policy: &AbstainPolic
         .map(|(pos, _, s)| format!("{} [{}]", s.trim_start_matches(['•', ' ']), pos + 1))
         .collect::<Vec<_>>()
         .join(" ");
-    Answer { text, abstained: false }
+    Answer {
+        text,
+        abstained: false,
+    }
 }

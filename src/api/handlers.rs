@@ -69,7 +69,13 @@ impl From<RequestError> for ApiError {
 fn check_docs(ready: &Ready, docs: &[String]) -> Result<(), ApiError> {
     for d in docs {
         if !ready.index.store.docs.iter().any(|x| &x.id == d) {
-            let valid: Vec<&str> = ready.index.store.docs.iter().map(|x| x.id.as_str()).collect();
+            let valid: Vec<&str> = ready
+                .index
+                .store
+                .docs
+                .iter()
+                .map(|x| x.id.as_str())
+                .collect();
             return Err(ApiError::bad_request(
                 "unknown_document",
                 format!("unknown document id {d:?} (valid: {})", valid.join(", ")),
@@ -82,17 +88,34 @@ fn check_docs(ready: &Ready, docs: &[String]) -> Result<(), ApiError> {
 async fn run_ask(app: &AppState, body: AskBody) -> Result<AskResponse, ApiError> {
     let ready = app.ready()?;
     // Check the question as asked; retrieve with the conversation's topic.
-    SearchRequest::parse(&body.question, &body.states, &body.docs, body.k.unwrap_or(DEFAULT_K))?;
+    SearchRequest::parse(
+        &body.question,
+        &body.states,
+        &body.docs,
+        body.k.unwrap_or(DEFAULT_K),
+    )?;
     if let Some(p) = &body.previous_question
         && p.chars().count() > crate::retrieve::MAX_QUESTION_CHARS
     {
         return Err(RequestError::TooLong.into());
     }
     let query = follow_up_query(body.question.trim(), body.previous_question.as_deref());
-    let req = SearchRequest::parse(&query, &body.states, &body.docs, body.k.unwrap_or(DEFAULT_K))?;
+    let req = SearchRequest::parse(
+        &query,
+        &body.states,
+        &body.docs,
+        body.k.unwrap_or(DEFAULT_K),
+    )?;
     check_docs(&ready, &req.docs)?;
     let mut response = app
-        .blocking(move || ready.engine.lock().map_err(ApiError::internal)?.ask(&req).map_err(ApiError::internal))
+        .blocking(move || {
+            ready
+                .engine
+                .lock()
+                .map_err(ApiError::internal)?
+                .ask(&req)
+                .map_err(ApiError::internal)
+        })
         .await?;
     let asked = body.question.trim().to_string();
     if response.question != asked {
@@ -102,13 +125,19 @@ async fn run_ask(app: &AppState, body: AskBody) -> Result<AskResponse, ApiError>
 }
 
 /// `POST /api/ask`: an extractive answer with citations.
-pub async fn ask(State(app): State<AppState>, ApiJson(body): ApiJson<AskBody>) -> Result<Json<AskResponse>, ApiError> {
+pub async fn ask(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<AskBody>,
+) -> Result<Json<AskResponse>, ApiError> {
     Ok(Json(run_ask(&app, body).await?))
 }
 
 /// `POST /api/ask/stream`: the same as Server-Sent Events: `citations`, `answer`
 /// pieces, `done` with the full response.
-pub async fn ask_stream(State(app): State<AppState>, ApiJson(body): ApiJson<AskBody>) -> Result<Response, ApiError> {
+pub async fn ask_stream(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<AskBody>,
+) -> Result<Response, ApiError> {
     let response = run_ask(&app, body).await?;
     let mut events = vec![json_event(
         "citations",
@@ -123,7 +152,9 @@ pub async fn ask_stream(State(app): State<AppState>, ApiJson(body): ApiJson<AskB
     }
     events.push(json_event("done", &response));
     let stream = futures_util::stream::iter(events.into_iter().map(Ok::<Event, Infallible>));
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// First event of the stream: what the answer will cite.
@@ -166,10 +197,22 @@ pub async fn search(
     ApiJson(body): ApiJson<SearchBody>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let ready = app.ready()?;
-    let req = SearchRequest::parse(&body.query, &body.states, &body.docs, body.k.unwrap_or(DEFAULT_K))?;
+    let req = SearchRequest::parse(
+        &body.query,
+        &body.states,
+        &body.docs,
+        body.k.unwrap_or(DEFAULT_K),
+    )?;
     check_docs(&ready, &req.docs)?;
     let response = app
-        .blocking(move || ready.engine.lock().map_err(ApiError::internal)?.search(&req).map_err(ApiError::internal))
+        .blocking(move || {
+            ready
+                .engine
+                .lock()
+                .map_err(ApiError::internal)?
+                .search(&req)
+                .map_err(ApiError::internal)
+        })
         .await?;
     Ok(Json(response))
 }
@@ -227,7 +270,10 @@ pub async fn documents(State(app): State<AppState>) -> Result<Json<Vec<DocumentI
 }
 
 /// `GET /api/documents/{id}`. Only catalog ids resolve; nothing else is ever read.
-pub async fn document(State(app): State<AppState>, Path(id): Path<String>) -> Result<Json<DocumentText>, ApiError> {
+pub async fn document(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentText>, ApiError> {
     let ready = app.ready()?;
     let d = ready
         .index
@@ -263,7 +309,10 @@ pub async fn states(State(app): State<AppState>) -> Result<Json<Vec<StateInfo>>,
     Ok(Json(
         StateCode::all()
             .map(|s| {
-                let passages = chunks.iter().filter(|c| c.state.as_deref() == Some(s.code())).count();
+                let passages = chunks
+                    .iter()
+                    .filter(|c| c.state.as_deref() == Some(s.code()))
+                    .count();
                 StateInfo {
                     code: s.code().to_string(),
                     name: s.name().to_string(),
@@ -297,7 +346,10 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         .ok()
         .map(|r| (r.index.store.docs.len(), r.index.store.chunks.len()));
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         app.metrics().render(index, app.uptime()),
     )
         .into_response()

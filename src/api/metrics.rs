@@ -23,7 +23,8 @@ impl Metrics {
     /// Records one finished request.
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
+            *map.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
         }
         let secs = elapsed.as_secs_f64();
         for (i, le) in BUCKETS.iter().enumerate() {
@@ -32,13 +33,16 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition; `index` is (documents, passages) when loaded.
     pub fn render(&self, index: Option<(usize, usize)>, uptime: Duration) -> String {
         let mut out = String::new();
-        out.push_str("# HELP belegt_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP belegt_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE belegt_http_requests_total counter\n");
         if let Ok(map) = self.requests.lock() {
             for ((method, route, status), n) in map.iter() {
@@ -56,14 +60,21 @@ impl Metrics {
             ));
         }
         let count = self.latency_count.load(Ordering::Relaxed);
-        out.push_str(&format!("belegt_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!(
+            "belegt_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
+        ));
         out.push_str(&format!(
             "belegt_http_request_duration_seconds_sum {}\n",
             self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        out.push_str(&format!("belegt_http_request_duration_seconds_count {count}\n"));
+        out.push_str(&format!(
+            "belegt_http_request_duration_seconds_count {count}\n"
+        ));
         out.push_str("# HELP belegt_index_ready 1 when the index is loaded.\n# TYPE belegt_index_ready gauge\n");
-        out.push_str(&format!("belegt_index_ready {}\n", u8::from(index.is_some())));
+        out.push_str(&format!(
+            "belegt_index_ready {}\n",
+            u8::from(index.is_some())
+        ));
         if let Some((docs, passages)) = index {
             out.push_str("# HELP belegt_index_documents Documents in the index.\n# TYPE belegt_index_documents gauge\n");
             out.push_str(&format!("belegt_index_documents {docs}\n"));
@@ -71,7 +82,10 @@ impl Metrics {
             out.push_str(&format!("belegt_index_passages {passages}\n"));
         }
         out.push_str("# HELP belegt_uptime_seconds Seconds since start.\n# TYPE belegt_uptime_seconds gauge\n");
-        out.push_str(&format!("belegt_uptime_seconds {:.0}\n", uptime.as_secs_f64()));
+        out.push_str(&format!(
+            "belegt_uptime_seconds {:.0}\n",
+            uptime.as_secs_f64()
+        ));
         out
     }
 }

@@ -101,7 +101,8 @@ impl AppState {
         &self,
         work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        match tokio::time::timeout(self.0.options.timeout, tokio::task::spawn_blocking(work)).await {
+        match tokio::time::timeout(self.0.options.timeout, tokio::task::spawn_blocking(work)).await
+        {
             Err(_) => Err(ApiError::timeout()),
             Ok(Err(join)) => Err(ApiError::internal(join)),
             Ok(Ok(result)) => result,
@@ -117,8 +118,12 @@ async fn track(State(app): State<AppState>, req: Request, next: Next) -> Respons
     let method = req.method().to_string();
     let started = Instant::now();
     let response = next.run(req).await;
-    app.metrics()
-        .record(&method, &route, response.status().as_u16(), started.elapsed());
+    app.metrics().record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -140,7 +145,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The whole application: API routes, static web chat, security headers, limits, logs.
 pub fn router(app: AppState) -> Router {
     let options = app.0.options.clone();
-    let static_files = ServeDir::new(&options.web_dir).not_found_service(error::not_found.into_service());
+    let static_files =
+        ServeDir::new(&options.web_dir).not_found_service(error::not_found.into_service());
     let mut router = Router::new()
         .route("/api/ask", post(handlers::ask))
         .route("/api/ask/stream", post(handlers::ask_stream))
@@ -203,7 +209,8 @@ pub async fn serve(
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let app = AppState::new(options);
-    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown_signal());
+    let server =
+        axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown_signal());
     let server = tokio::spawn(async move { server.await });
     let engine = tokio::task::spawn_blocking(load)
         .await

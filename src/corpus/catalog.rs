@@ -111,7 +111,11 @@ pub fn parse(text: &str) -> Result<Vec<DocMeta>, String> {
             if !ids.insert(d.id.clone()) {
                 return Err(format!("document id {:?} appears twice", d.id));
             }
-            if d.file.is_empty() || d.file.contains('/') || d.file.contains('\\') || d.file.starts_with('.') {
+            if d.file.is_empty()
+                || d.file.contains('/')
+                || d.file.contains('\\')
+                || d.file.starts_with('.')
+            {
                 return Err(format!(
                     "document {:?}: file {:?} must be a plain file name in the seeds folder",
                     d.id, d.file
@@ -165,7 +169,10 @@ fn read_text(file: &PathBuf, id: &str) -> Result<String, CorpusError> {
     if text.trim().is_empty() {
         return Err(bad("the file is empty"));
     }
-    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
 }
 
 #[cfg(test)]
@@ -174,8 +181,9 @@ mod tests {
 
     #[test]
     fn parses_a_minimal_entry() {
-        let docs = parse("[[document]]\nid = \"a\"\nfile = \"a.txt\"\ntitle = \"A\"\nstate = \"by\"\n")
-            .expect("valid catalog");
+        let docs =
+            parse("[[document]]\nid = \"a\"\nfile = \"a.txt\"\ntitle = \"A\"\nstate = \"by\"\n")
+                .expect("valid catalog");
         assert_eq!(docs[0].short_title, "A");
         assert_eq!(docs[0].state.map(StateCode::code), Some("BY"));
     }
@@ -184,11 +192,19 @@ mod tests {
     fn rejects_duplicates_bad_states_and_paths() {
         let dup = "[[document]]\nid = \"a\"\nfile = \"a.txt\"\ntitle = \"A\"\n\
                    [[document]]\nid = \"a\"\nfile = \"b.txt\"\ntitle = \"B\"\n";
-        assert!(parse(dup).unwrap_err().contains("twice"));
+        assert!(parse(dup).expect_err("must fail").contains("twice"));
         let state = "[[document]]\nid = \"a\"\nfile = \"a.txt\"\ntitle = \"A\"\nstate = \"XX\"\n";
-        assert!(parse(state).unwrap_err().contains("unknown state code"));
+        assert!(
+            parse(state)
+                .expect_err("must fail")
+                .contains("unknown state code")
+        );
         let path = "[[document]]\nid = \"a\"\nfile = \"../etc/passwd\"\ntitle = \"A\"\n";
-        assert!(parse(path).unwrap_err().contains("plain file name"));
+        assert!(
+            parse(path)
+                .expect_err("must fail")
+                .contains("plain file name")
+        );
     }
 
     #[test]

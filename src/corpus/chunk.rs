@@ -197,7 +197,10 @@ mod tests {
         let params = ChunkParams { max_tokens: 10 };
         let chunks = chunk(text, &s, params, &words);
         let texts: Vec<&str> = chunks.iter().map(|c| &text[c.span.clone()]).collect();
-        assert_eq!(texts, vec!["Eins zwei drei.\n\nVier fünf.", "Sechs sieben."]);
+        assert_eq!(
+            texts,
+            vec!["Eins zwei drei.\n\nVier fünf.", "Sechs sieben."]
+        );
     }
 
     #[test]
@@ -208,7 +211,10 @@ mod tests {
         let texts: Vec<&str> = chunks.iter().map(|c| &text[c.span.clone()]).collect();
         assert_eq!(
             texts,
-            vec!["Erster Satz hat fünf Wörter. Zweiter Satz hat auch fünf.", "Dritter Satz ist ebenso lang."]
+            vec![
+                "Erster Satz hat fünf Wörter. Zweiter Satz hat auch fünf.",
+                "Dritter Satz ist ebenso lang."
+            ]
         );
         assert!(texts.iter().all(|t| words(t) <= 10));
     }

@@ -48,7 +48,8 @@ pub fn is_canonical(text: &str) -> bool {
             && !p.starts_with(' ')
             && !p.ends_with(' ')
             && !p.contains("  ")
-            && p.chars().all(|c| c == ' ' || map_char(c) == Mapped::Keep(c))
+            && p.chars()
+                .all(|c| c == ' ' || map_char(c) == Mapped::Keep(c))
             && !is_page_furniture(p)
     })
 }
@@ -251,7 +252,10 @@ fn bullet(line: &str) -> Option<char> {
     let mut chars = line.chars();
     let first = chars.next()?;
     (chars.next() == Some(' ')
-        && matches!(first, '•' | '●' | '▪' | '■' | '◦' | '‣' | '⁃' | '-' | '–' | '*' | '+' | 'o'))
+        && matches!(
+            first,
+            '•' | '●' | '▪' | '■' | '◦' | '‣' | '⁃' | '-' | '–' | '*' | '+' | 'o'
+        ))
     .then_some(first)
 }
 
@@ -271,8 +275,7 @@ fn starts_list_item(b: &str, a: &str, layout: &Layout) -> bool {
     }
     let first = b.chars().next().unwrap_or(' ');
     let digits = b.chars().take_while(|c| c.is_ascii_digit()).count();
-    let numbered = (1..=2).contains(&digits)
-        && b[digits..].starts_with(". ")
+    let numbered = (1..=2).contains(&digits) && b[digits..].starts_with(". ")
         || b.len() > 2 && first.is_ascii_lowercase() && b[1..].starts_with(") ");
     numbered && (ends_sentence(a) || layout.is_short(a))
 }
@@ -323,8 +326,13 @@ mod tests {
         let paras: Vec<&str> = out.split(PARAGRAPH_BREAK).collect();
         assert_eq!(paras.len(), 3, "{out}");
         assert_eq!(paras[0], "BW gibt folgenden Bericht zu Protokoll:");
-        assert!(paras[1].starts_with("Bereits 2016") && paras[1].ends_with("als Standort ausgewählt."));
-        assert_eq!(paras[2], "Auch im polizeilichen Bereich ist KI die Schlüsseltechnologie der Zukunft.");
+        assert!(
+            paras[1].starts_with("Bereits 2016") && paras[1].ends_with("als Standort ausgewählt.")
+        );
+        assert_eq!(
+            paras[2],
+            "Auch im polizeilichen Bereich ist KI die Schlüsseltechnologie der Zukunft."
+        );
     }
 
     #[test]
@@ -337,7 +345,10 @@ mod tests {
         let paras: Vec<&str> = out.split(PARAGRAPH_BREAK).collect();
         assert_eq!(paras.len(), 3, "{out}");
         assert_eq!(paras[1], "Innovationen ermöglichen");
-        assert!(paras[2].ends_with("Software und das Daten management."), "words are never rewritten");
+        assert!(
+            paras[2].ends_with("Software und das Daten management."),
+            "words are never rewritten"
+        );
     }
 
     #[test]

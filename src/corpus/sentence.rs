@@ -38,7 +38,10 @@ pub fn split(text: &str) -> Vec<Range<usize>> {
             while end < text.len() {
                 let rest = &text[end..];
                 let ch = rest.chars().next().unwrap_or(' ');
-                if matches!(ch, '"' | '“' | '”' | '\'' | '»' | ')' | ']' | '’' | '.' | '!' | '?') {
+                if matches!(
+                    ch,
+                    '"' | '“' | '”' | '\'' | '»' | ')' | ']' | '’' | '.' | '!' | '?'
+                ) {
                     end += ch.len_utf8();
                 } else {
                     break;
@@ -97,7 +100,8 @@ fn period_is_not_final(before: &str) -> bool {
         return word.len() <= 2;
     }
     let lower = word.to_lowercase();
-    ABBREVIATIONS.contains(&lower.as_str()) || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
+    ABBREVIATIONS.contains(&lower.as_str())
+        || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
 }
 
 #[cfg(test)]
@@ -127,14 +131,23 @@ mod tests {
     fn keeps_glued_footnote_numbers_with_their_sentence() {
         assert_eq!(
             sentences("Zugriff auf Kartenbestände.39 Die Daten stammen aus Messungen."),
-            vec!["Zugriff auf Kartenbestände.39", "Die Daten stammen aus Messungen."]
+            vec![
+                "Zugriff auf Kartenbestände.39",
+                "Die Daten stammen aus Messungen."
+            ]
         );
     }
 
     #[test]
     fn paragraph_breaks_end_sentences_and_nothing_is_lost() {
         let text = "Überschrift ohne Punkt\n\nErster Satz. zweiter klein geschrieben.";
-        assert_eq!(sentences(text), vec!["Überschrift ohne Punkt", "Erster Satz. zweiter klein geschrieben."]);
+        assert_eq!(
+            sentences(text),
+            vec![
+                "Überschrift ohne Punkt",
+                "Erster Satz. zweiter klein geschrieben."
+            ]
+        );
     }
 
     proptest::proptest! {

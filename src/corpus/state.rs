@@ -18,12 +18,22 @@ const STATES: [StateInfo; 16] = [
     StateInfo {
         code: "BW",
         name: "Baden-Württemberg",
-        aliases: &["baden-württembergische", "baden-wuerttemberg", "baden-württembergs"],
+        aliases: &[
+            "baden-württembergische",
+            "baden-wuerttemberg",
+            "baden-württembergs",
+        ],
     },
     StateInfo {
         code: "BY",
         name: "Bayern",
-        aliases: &["bayerische", "freistaat bayern", "bavaria", "bavarian", "bayerns"],
+        aliases: &[
+            "bayerische",
+            "freistaat bayern",
+            "bavaria",
+            "bavarian",
+            "bayerns",
+        ],
     },
     StateInfo {
         code: "BE",
@@ -53,7 +63,11 @@ const STATES: [StateInfo; 16] = [
     StateInfo {
         code: "MV",
         name: "Mecklenburg-Vorpommern",
-        aliases: &["mecklenburg-vorpommerns", "mecklenburg-western pomerania", "mecklenburg"],
+        aliases: &[
+            "mecklenburg-vorpommerns",
+            "mecklenburg-western pomerania",
+            "mecklenburg",
+        ],
     },
     StateInfo {
         code: "NI",
@@ -63,12 +77,21 @@ const STATES: [StateInfo; 16] = [
     StateInfo {
         code: "NW",
         name: "Nordrhein-Westfalen",
-        aliases: &["nrw", "nordrhein-westfälische", "north rhine-westphalia", "nordrhein-westfalens"],
+        aliases: &[
+            "nrw",
+            "nordrhein-westfälische",
+            "north rhine-westphalia",
+            "nordrhein-westfalens",
+        ],
     },
     StateInfo {
         code: "RP",
         name: "Rheinland-Pfalz",
-        aliases: &["rheinland-pfälzische", "rhineland-palatinate", "rheinland-pfalz'"],
+        aliases: &[
+            "rheinland-pfälzische",
+            "rhineland-palatinate",
+            "rheinland-pfalz'",
+        ],
     },
     StateInfo {
         code: "SL",
@@ -78,7 +101,13 @@ const STATES: [StateInfo; 16] = [
     StateInfo {
         code: "SN",
         name: "Sachsen",
-        aliases: &["sächsische", "freistaat sachsen", "saxony", "saxon", "sachsens"],
+        aliases: &[
+            "sächsische",
+            "freistaat sachsen",
+            "saxony",
+            "saxon",
+            "sachsens",
+        ],
     },
     StateInfo {
         code: "ST",
@@ -93,7 +122,13 @@ const STATES: [StateInfo; 16] = [
     StateInfo {
         code: "TH",
         name: "Thüringen",
-        aliases: &["thüringer", "thüringische", "thuringia", "thuringian", "thüringens"],
+        aliases: &[
+            "thüringer",
+            "thüringische",
+            "thuringia",
+            "thuringian",
+            "thüringens",
+        ],
     },
 ];
 
@@ -173,8 +208,14 @@ mod tests {
 
     #[test]
     fn finds_states_from_heading_names() {
-        assert_eq!(StateCode::from_name_or_code("Freistaat Sachsen").map(StateCode::code), Some("SN"));
-        assert_eq!(StateCode::from_name_or_code("Sachsen-Anhalt").map(StateCode::code), Some("ST"));
+        assert_eq!(
+            StateCode::from_name_or_code("Freistaat Sachsen").map(StateCode::code),
+            Some("SN")
+        );
+        assert_eq!(
+            StateCode::from_name_or_code("Sachsen-Anhalt").map(StateCode::code),
+            Some("ST")
+        );
         assert_eq!(StateCode::from_name_or_code("Europa"), None);
     }
 

@@ -158,11 +158,18 @@ fn classify(p: &str) -> ParagraphKind {
     let words: Vec<&str> = p.split_whitespace().collect();
     if words.len() >= 2
         && words[0].chars().all(|c| c.is_ascii_digit())
-        && words[1..].iter().all(|w| w.starts_with("http") || w.chars().all(|c| c.is_ascii_digit()))
+        && words[1..]
+            .iter()
+            .all(|w| w.starts_with("http") || w.chars().all(|c| c.is_ascii_digit()))
     {
         return ParagraphKind::Footnote;
     }
-    if second == ' ' && matches!(first, '•' | '●' | '▪' | '■' | '◦' | '‣' | '⁃' | '-' | '–' | '*' | '+' | 'o') {
+    if second == ' '
+        && matches!(
+            first,
+            '•' | '●' | '▪' | '■' | '◦' | '‣' | '⁃' | '-' | '–' | '*' | '+' | 'o'
+        )
+    {
         return ParagraphKind::ListItem;
     }
     let digits = p.chars().take_while(|c| c.is_ascii_digit()).count();
@@ -246,13 +253,28 @@ fn is_numbered_part(p: &str) -> bool {
     p.chars().count() <= 120
         && matches!(
             first.as_str(),
-            "kapitel" | "teil" | "abschnitt" | "strategieziel" | "ziel" | "handlungsfeld" | "chapter" | "part" | "section"
+            "kapitel"
+                | "teil"
+                | "abschnitt"
+                | "strategieziel"
+                | "ziel"
+                | "handlungsfeld"
+                | "chapter"
+                | "part"
+                | "section"
         )
-        && second.chars().next().is_some_and(|c| c.is_ascii_digit() || c.is_uppercase())
+        && second
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c.is_uppercase())
 }
 
 /// Level, title and (for level 0) state of a heading paragraph.
-fn heading_level(p: &str, kind: ParagraphKind, numbered_chapters: bool) -> Option<(u8, String, Option<StateCode>)> {
+fn heading_level(
+    p: &str,
+    kind: ParagraphKind,
+    numbered_chapters: bool,
+) -> Option<(u8, String, Option<StateCode>)> {
     if kind != ParagraphKind::Heading {
         return None;
     }
@@ -314,13 +336,28 @@ mod tests {
                 "STRATEGIEZIEL 1 › Innovationen ermöglichen",
             ]
         );
-        assert!(s.paragraphs.iter().all(|p| p.state.map(StateCode::code) == Some("SN")));
+        assert!(
+            s.paragraphs
+                .iter()
+                .all(|p| p.state.map(StateCode::code) == Some("SN"))
+        );
     }
 
     #[test]
     fn bullets_and_footnotes_are_recognised() {
         let text = "Es gibt:\n\n• Punkt eins\n\n2 https://www.scads.de";
-        let kinds: Vec<ParagraphKind> = structure(text, None).paragraphs.iter().map(|p| p.kind).collect();
-        assert_eq!(kinds, vec![ParagraphKind::Body, ParagraphKind::ListItem, ParagraphKind::Footnote]);
+        let kinds: Vec<ParagraphKind> = structure(text, None)
+            .paragraphs
+            .iter()
+            .map(|p| p.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ParagraphKind::Body,
+                ParagraphKind::ListItem,
+                ParagraphKind::Footnote
+            ]
+        );
     }
 }

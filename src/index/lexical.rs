@@ -15,9 +15,12 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions, FAST};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
+    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 use tantivy::{Index, IndexReader, Term, doc};
 
@@ -62,11 +65,22 @@ fn schema() -> (Schema, Fields) {
     let indexing = TextFieldIndexing::default()
         .set_tokenizer(ANALYZER)
         .set_index_option(IndexRecordOption::WithFreqs);
-    let text = b.add_text_field("text", TextOptions::default().set_indexing_options(indexing));
+    let text = b.add_text_field(
+        "text",
+        TextOptions::default().set_indexing_options(indexing),
+    );
     let state = b.add_text_field("state", STRING);
     let doc = b.add_text_field("doc", STRING);
     let ord = b.add_u64_field("ord", FAST);
-    (b.build(), Fields { text, state, doc, ord })
+    (
+        b.build(),
+        Fields {
+            text,
+            state,
+            doc,
+            ord,
+        },
+    )
 }
 
 /// The analysis chain used for passages and questions.
@@ -148,7 +162,12 @@ impl LexicalIndex {
 
     /// BM25 search for the analysed terms of `query`: up to `k` (entry, score) pairs,
     /// best first. An empty result when no term of the query is in the index.
-    pub fn search(&self, query: &str, k: usize, filter: &LexicalFilter) -> tantivy::Result<Vec<(usize, f32)>> {
+    pub fn search(
+        &self,
+        query: &str,
+        k: usize,
+        filter: &LexicalFilter,
+    ) -> tantivy::Result<Vec<(usize, f32)>> {
         let mut terms = analyze(query);
         terms.sort();
         terms.dedup();
@@ -165,16 +184,22 @@ impl LexicalIndex {
                 (Occur::Should, q)
             })
             .collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
-        for (field, values) in [(self.fields.state, &filter.states), (self.fields.doc, &filter.docs)] {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        for (field, values) in [
+            (self.fields.state, &filter.states),
+            (self.fields.doc, &filter.docs),
+        ] {
             if values.is_empty() {
                 continue;
             }
             let any: Vec<(Occur, Box<dyn Query>)> = values
                 .iter()
                 .map(|v| {
-                    let q: Box<dyn Query> =
-                        Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic));
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(field, v),
+                        IndexRecordOption::Basic,
+                    ));
                     (Occur::Should, q)
                 })
                 .collect();
@@ -185,7 +210,10 @@ impl LexicalIndex {
         let top = searcher.search(&query, &TopDocs::with_limit(k))?;
         let mut out = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let ords = searcher.segment_reader(addr.segment_ord).fast_fields().u64("ord")?;
+            let ords = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("ord")?;
             if let Some(ord) = ords.first(addr.doc_id) {
                 out.push((ord as usize, score));
             }
@@ -271,7 +299,12 @@ fn variant_tokens(text: &str) -> Vec<Token> {
     tokens
 }
 
-fn emit_compound(text: &str, parts: &mut Vec<(usize, usize)>, tokens: &mut Vec<Token>, position: &mut usize) {
+fn emit_compound(
+    text: &str,
+    parts: &mut Vec<(usize, usize)>,
+    tokens: &mut Vec<Token>,
+    position: &mut usize,
+) {
     if parts.is_empty() {
         return;
     }
@@ -294,7 +327,10 @@ fn emit_word(text: &str, s: usize, e: usize, tokens: &mut Vec<Token>, position: 
     // Glued footnote number: `Hub6`, `Leipzig2`, `Technologietransfers15`.
     let letters = word.trim_end_matches(|c: char| c.is_ascii_digit());
     let digits = word.len() - letters.len();
-    if (1..=2).contains(&digits) && letters.chars().count() >= 3 && letters.chars().all(char::is_alphabetic) {
+    if (1..=2).contains(&digits)
+        && letters.chars().count() >= 3
+        && letters.chars().all(char::is_alphabetic)
+    {
         push(tokens, letters, s, s + letters.len(), position);
     }
     // Camel case: `KIStrategie` → `KI`, `Strategie`; `InMemoryComputing` → `In`, `Memory`, `Computing`.
@@ -303,7 +339,9 @@ fn emit_word(text: &str, s: usize, e: usize, tokens: &mut Vec<Token>, position: 
     for w in 1..chars.len() {
         let (prev, cur) = (chars[w - 1].1, chars[w].1);
         let next_lower = chars.get(w + 1).is_some_and(|(_, n)| n.is_lowercase());
-        if (prev.is_lowercase() && cur.is_uppercase()) || (prev.is_uppercase() && cur.is_uppercase() && next_lower) {
+        if (prev.is_lowercase() && cur.is_uppercase())
+            || (prev.is_uppercase() && cur.is_uppercase() && next_lower)
+        {
             cuts.push(chars[w].0);
         }
     }
@@ -327,7 +365,10 @@ mod tests {
     fn hyphen_and_camel_case_variants_meet() {
         let doc = analyze("Die KIStrategie des Landes");
         let query = analyze("KI-Strategie");
-        assert!(query.iter().any(|t| doc.contains(t)), "{doc:?} vs {query:?}");
+        assert!(
+            query.iter().any(|t| doc.contains(t)),
+            "{doc:?} vs {query:?}"
+        );
         assert!(doc.contains(&"strategi".to_string()), "{doc:?}");
     }
 
@@ -348,20 +389,42 @@ mod tests {
     fn builds_searches_and_filters() {
         let dir = tempfile::tempdir().expect("temp dir");
         let entries = [
-            LexicalEntry { text: "Die Polizei nutzt KI", state: Some("BW"), doc: "a" },
-            LexicalEntry { text: "Schulen und Tablets", state: Some("BY"), doc: "a" },
-            LexicalEntry { text: "polizeiliche Ermittlungen mit KI-Systemen", state: Some("BE"), doc: "b" },
+            LexicalEntry {
+                text: "Die Polizei nutzt KI",
+                state: Some("BW"),
+                doc: "a",
+            },
+            LexicalEntry {
+                text: "Schulen und Tablets",
+                state: Some("BY"),
+                doc: "a",
+            },
+            LexicalEntry {
+                text: "polizeiliche Ermittlungen mit KI-Systemen",
+                state: Some("BE"),
+                doc: "b",
+            },
         ];
         let index = LexicalIndex::build(dir.path(), &entries).expect("build");
-        let hits = index.search("Polizei", 10, &LexicalFilter::default()).expect("search");
+        let hits = index
+            .search("Polizei", 10, &LexicalFilter::default())
+            .expect("search");
         let ids: Vec<usize> = hits.iter().map(|h| h.0).collect();
         assert_eq!(ids.len(), 2);
         assert!(ids.contains(&0) && ids.contains(&2));
-        let only_be = LexicalFilter { states: vec!["BE".into()], docs: vec![] };
+        let only_be = LexicalFilter {
+            states: vec!["BE".into()],
+            docs: vec![],
+        };
         let hits = index.search("Polizei", 10, &only_be).expect("search");
         assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), vec![2]);
         let reopened = LexicalIndex::open(dir.path()).expect("open");
         assert_eq!(reopened.len(), 3);
-        assert!(reopened.search("", 10, &LexicalFilter::default()).expect("empty").is_empty());
+        assert!(
+            reopened
+                .search("", 10, &LexicalFilter::default())
+                .expect("empty")
+                .is_empty()
+        );
     }
 }

@@ -167,12 +167,17 @@ pub fn build(
     progress(Stage::Prepare);
     let t = Instant::now();
     let corpus_hash = manifest::corpus_fingerprint(seeds_dir)?;
-    let docs: Vec<Document> = catalog::load(seeds_dir)?.into_iter().map(Document::prepare).collect();
+    let docs: Vec<Document> = catalog::load(seeds_dir)?
+        .into_iter()
+        .map(Document::prepare)
+        .collect();
     let store = make_store(&docs, params, &|t: &str| embedder.count_tokens(t));
     let prepare = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let texts: Vec<String> = (0..store.chunks.len()).map(|i| store.indexed_text(i)).collect();
+    let texts: Vec<String> = (0..store.chunks.len())
+        .map(|i| store.indexed_text(i))
+        .collect();
     let total = texts.len();
     progress(Stage::Embed { done: 0, total });
     let vectors = embedder.embed_passages(&texts, |done| progress(Stage::Embed { done, total }))?;
@@ -181,15 +186,18 @@ pub fn build(
     progress(Stage::Write);
     let t = Instant::now();
     let dim = embedder.info().dim;
-    let vector_index = VectorIndex::build(dim, &vectors).map_err(|message| IndexError::Corrupt {
-        dir: index_dir.to_path_buf(),
-        message,
-    })?;
+    let vector_index =
+        VectorIndex::build(dim, &vectors).map_err(|message| IndexError::Corrupt {
+            dir: index_dir.to_path_buf(),
+            message,
+        })?;
     let hnsw = t.elapsed().as_secs_f64();
 
     let name = format!(
         "gen-{}-{}",
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis()),
         std::process::id()
     );
     let tmp = index_dir.join(format!(".tmp-{name}"));
@@ -210,12 +218,20 @@ pub fn build(
 
     let t = Instant::now();
     let store_path = tmp.join("store.json");
-    write_synced(&store_path, &serde_json::to_vec(&store).expect("store serializes"))?;
+    write_synced(
+        &store_path,
+        &serde_json::to_vec(&store).expect("store serializes"),
+    )?;
     let vectors_path = tmp.join("vectors.bin");
-    vector_index.write(&vectors_path).map_err(io(&vectors_path))?;
+    vector_index
+        .write(&vectors_path)
+        .map_err(io(&vectors_path))?;
     let mut files = std::collections::BTreeMap::new();
     for (name, path) in [("store.json", &store_path), ("vectors.bin", &vectors_path)] {
-        files.insert(name.to_string(), manifest::file_sha256(path).map_err(io(path))?);
+        files.insert(
+            name.to_string(),
+            manifest::file_sha256(path).map_err(io(path))?,
+        );
     }
     let manifest = Manifest {
         format_version: manifest::FORMAT_VERSION,
@@ -227,7 +243,9 @@ pub fn build(
         documents: store.docs.len(),
         chunks: store.chunks.len(),
         files,
-        built_at_unix: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        built_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
     };
     let manifest_path = tmp.join("manifest.json");
     write_synced(
@@ -261,7 +279,11 @@ pub fn build(
 }
 
 /// Turns prepared documents into the store: chunks with headers and offsets.
-pub fn make_store(docs: &[Document], params: ChunkParams, count_tokens: &dyn Fn(&str) -> usize) -> Store {
+pub fn make_store(
+    docs: &[Document],
+    params: ChunkParams,
+    count_tokens: &dyn Fn(&str) -> usize,
+) -> Store {
     let mut store = Store::default();
     for (di, d) in docs.iter().enumerate() {
         let sections = &d.structure.sections;
@@ -276,7 +298,10 @@ pub fn make_store(docs: &[Document], params: ChunkParams, count_tokens: &dyn Fn(
             // Chapter titles only: titled parts (level 2) are often misplaced by multi-column
             // layouts, and a wrong title in the header misleads the embedding.
             header.extend(section.topic.iter().take(1).cloned());
-            let (start_char, end_char) = (char_offset(&d.text, c.span.start), char_offset(&d.text, c.span.end));
+            let (start_char, end_char) = (
+                char_offset(&d.text, c.span.start),
+                char_offset(&d.text, c.span.end),
+            );
             store.chunks.push(ChunkRecord {
                 id: format!("{}:{start_char}-{end_char}", d.meta.id),
                 doc: di,
@@ -350,7 +375,9 @@ fn read_manifest(index_dir: &Path, generation: &Path) -> Result<Manifest, IndexE
     let bytes = std::fs::read(&path).map_err(|e| corrupt(format!("{}: {e}", path.display())))?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("manifest.json: {e}")))?;
-    let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(manifest::FORMAT_VERSION)) {
         return Err(IndexError::Stale {
             dir: index_dir.to_path_buf(),
@@ -386,17 +413,21 @@ pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> 
         }
     }
     let store: Store = serde_json::from_slice(
-        &std::fs::read(generation.join("store.json")).map_err(|e| corrupt(format!("store.json: {e}")))?,
+        &std::fs::read(generation.join("store.json"))
+            .map_err(|e| corrupt(format!("store.json: {e}")))?,
     )
     .map_err(|e| corrupt(format!("store.json: {e}")))?;
     store.validate().map_err(corrupt)?;
     let vectors = VectorIndex::read(&generation.join("vectors.bin")).map_err(corrupt)?;
-    let lexical = LexicalIndex::open(&generation.join("lexical")).map_err(|e| corrupt(format!("lexical: {e}")))?;
+    let lexical = LexicalIndex::open(&generation.join("lexical"))
+        .map_err(|e| corrupt(format!("lexical: {e}")))?;
     if vectors.len() != store.chunks.len()
         || lexical.len() != store.chunks.len() as u64
         || vectors.dim() != manifest.dim
     {
-        return Err(corrupt("the store, vectors and lexical index disagree in size".into()));
+        return Err(corrupt(
+            "the store, vectors and lexical index disagree in size".into(),
+        ));
     }
     Ok(Index {
         manifest,
@@ -415,7 +446,9 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), IndexError> {
-    std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io(dir))
 }
 
 /// Deletes generations other than `keep` and leftovers of interrupted builds.
@@ -433,7 +466,11 @@ fn remove_old_generations(index_dir: &Path, keep: &str) {
 
 impl Index {
     /// The expectations an index built now with `embedder` would meet.
-    pub fn expected(seeds_dir: &Path, embedder: &Embedder, chunking: ChunkParams) -> Result<Expected, IndexError> {
+    pub fn expected(
+        seeds_dir: &Path,
+        embedder: &Embedder,
+        chunking: ChunkParams,
+    ) -> Result<Expected, IndexError> {
         Ok(Expected {
             model_id: embedder.info().id.clone(),
             dim: embedder.info().dim,

@@ -92,7 +92,10 @@ impl Store {
     /// Checks the store's invariants; used when loading.
     pub fn validate(&self) -> Result<(), String> {
         for (i, c) in self.chunks.iter().enumerate() {
-            let doc = self.docs.get(c.doc).ok_or_else(|| format!("chunk {i}: no document {}", c.doc))?;
+            let doc = self
+                .docs
+                .get(c.doc)
+                .ok_or_else(|| format!("chunk {i}: no document {}", c.doc))?;
             if c.start >= c.end
                 || c.end > doc.text.len()
                 || !doc.text.is_char_boundary(c.start)

@@ -30,7 +30,10 @@ pub struct VectorIndex {
 
 impl std::fmt::Debug for VectorIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VectorIndex").field("dim", &self.dim).field("len", &self.len()).finish()
+        f.debug_struct("VectorIndex")
+            .field("dim", &self.dim)
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -40,7 +43,10 @@ impl VectorIndex {
         let mut data = Vec::with_capacity(dim * vectors.len());
         for (i, v) in vectors.iter().enumerate() {
             if v.len() != dim {
-                return Err(format!("vector {i} has {} components, expected {dim}", v.len()));
+                return Err(format!(
+                    "vector {i} has {} components, expected {dim}",
+                    v.len()
+                ));
             }
             data.extend_from_slice(v);
         }
@@ -50,8 +56,16 @@ impl VectorIndex {
     fn from_flat(dim: usize, data: Vec<f32>) -> VectorIndex {
         let count = data.len().checked_div(dim).unwrap_or(0);
         let layers = 16;
-        let hnsw = Hnsw::new(MAX_CONNECTIONS, count.max(1), layers, EF_CONSTRUCTION, DistCosine);
-        let items: Vec<(&[f32], usize)> = (0..count).map(|i| (&data[i * dim..(i + 1) * dim], i)).collect();
+        let hnsw = Hnsw::new(
+            MAX_CONNECTIONS,
+            count.max(1),
+            layers,
+            EF_CONSTRUCTION,
+            DistCosine,
+        );
+        let items: Vec<(&[f32], usize)> = (0..count)
+            .map(|i| (&data[i * dim..(i + 1) * dim], i))
+            .collect();
         hnsw.parallel_insert_slice(&items);
         VectorIndex { dim, data, hnsw }
     }
@@ -94,7 +108,9 @@ impl VectorIndex {
         if bytes.len() < header || &bytes[..4] != MAGIC {
             return Err(format!("{}: not a belegt vector file", path.display()));
         }
-        let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let word = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         let version = word(4);
         if version != VERSION {
             return Err(format!(
@@ -106,16 +122,25 @@ impl VectorIndex {
         let mut count_bytes = [0u8; 8];
         count_bytes.copy_from_slice(&bytes[12..20]);
         let count = u64::from_le_bytes(count_bytes) as usize;
-        let expected = count.checked_mul(dim).and_then(|n| n.checked_mul(4)).and_then(|n| n.checked_add(header));
+        let expected = count
+            .checked_mul(dim)
+            .and_then(|n| n.checked_mul(4))
+            .and_then(|n| n.checked_add(header));
         if dim == 0 || expected != Some(bytes.len()) {
-            return Err(format!("{}: truncated or corrupt vector file", path.display()));
+            return Err(format!(
+                "{}: truncated or corrupt vector file",
+                path.display()
+            ));
         }
         let data: Vec<f32> = bytes[header..]
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
         if data.iter().any(|x| !x.is_finite()) {
-            return Err(format!("{}: corrupt vector file (non-finite values)", path.display()));
+            return Err(format!(
+                "{}: corrupt vector file (non-finite values)",
+                path.display()
+            ));
         }
         Ok(Self::from_flat(dim, data))
     }
@@ -187,8 +212,16 @@ mod tests {
         index.write(&path).expect("write");
         let bytes = std::fs::read(&path).expect("read");
         std::fs::write(&path, &bytes[..bytes.len() - 3]).expect("truncate");
-        assert!(VectorIndex::read(&path).unwrap_err().contains("truncated"));
+        assert!(
+            VectorIndex::read(&path)
+                .expect_err("must fail")
+                .contains("truncated")
+        );
         std::fs::write(&path, b"hello world, not vectors").expect("write");
-        assert!(VectorIndex::read(&path).unwrap_err().contains("not a belegt vector file"));
+        assert!(
+            VectorIndex::read(&path)
+                .expect_err("must fail")
+                .contains("not a belegt vector file")
+        );
     }
 }

@@ -22,7 +22,13 @@ pub struct Hit {
 }
 
 /// Fuses two rankings (best first) with weights; returns the best `k`.
-pub fn rrf(dense: &[(usize, f32)], lexical: &[(usize, f32)], dense_weight: f32, lexical_weight: f32, k: usize) -> Vec<Hit> {
+pub fn rrf(
+    dense: &[(usize, f32)],
+    lexical: &[(usize, f32)],
+    dense_weight: f32,
+    lexical_weight: f32,
+    k: usize,
+) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut slot = std::collections::HashMap::new();
     for (rank, &(chunk, sim)) in dense.iter().enumerate() {
@@ -57,7 +63,11 @@ pub fn rrf(dense: &[(usize, f32)], lexical: &[(usize, f32)], dense_weight: f32, 
     hits.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then(a.dense_rank.unwrap_or(usize::MAX).cmp(&b.dense_rank.unwrap_or(usize::MAX)))
+            .then(
+                a.dense_rank
+                    .unwrap_or(usize::MAX)
+                    .cmp(&b.dense_rank.unwrap_or(usize::MAX)),
+            )
             .then(a.chunk.cmp(&b.chunk))
     });
     hits.truncate(k);
@@ -74,7 +84,10 @@ mod tests {
         let lexical = [(4, 9.0), (2, 5.0)];
         let hits = rrf(&dense, &lexical, 1.0, 1.0, 10);
         assert_eq!(hits[0].chunk, 2);
-        assert_eq!((hits[0].dense_rank, hits[0].lexical_rank), (Some(2), Some(2)));
+        assert_eq!(
+            (hits[0].dense_rank, hits[0].lexical_rank),
+            (Some(2), Some(2))
+        );
         assert_eq!(hits.len(), 4);
         let hits = rrf(&dense, &lexical, 1.0, 0.0, 2);
         assert_eq!(hits.iter().map(|h| h.chunk).collect::<Vec<_>>(), vec![1, 2]);

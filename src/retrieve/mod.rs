@@ -52,7 +52,12 @@ pub enum RequestError {
 
 impl SearchRequest {
     /// Checks a request as a user typed it: question, state codes, document ids, k.
-    pub fn parse(query: &str, states: &[String], docs: &[String], k: usize) -> Result<SearchRequest, RequestError> {
+    pub fn parse(
+        query: &str,
+        states: &[String],
+        docs: &[String],
+        k: usize,
+    ) -> Result<SearchRequest, RequestError> {
         let query = query.trim();
         if query.is_empty() {
             return Err(RequestError::EmptyQuery);
@@ -72,7 +77,11 @@ impl SearchRequest {
         Ok(SearchRequest {
             query: query.to_string(),
             states,
-            docs: docs.iter().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect(),
+            docs: docs
+                .iter()
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .collect(),
             k,
         })
     }
@@ -113,8 +122,28 @@ pub struct SearchOutcome {
 
 /// Words that mark an English question; BM25 over German text helps little there.
 const ENGLISH_MARKERS: &[&str] = &[
-    "the", "what", "which", "how", "does", "do", "is", "are", "of", "and", "to", "for", "with", "who", "when",
-    "where", "why", "states", "state", "its", "their", "according",
+    "the",
+    "what",
+    "which",
+    "how",
+    "does",
+    "do",
+    "is",
+    "are",
+    "of",
+    "and",
+    "to",
+    "for",
+    "with",
+    "who",
+    "when",
+    "where",
+    "why",
+    "states",
+    "state",
+    "its",
+    "their",
+    "according",
 ];
 
 /// True when the question reads as English rather than German.
@@ -124,7 +153,10 @@ pub fn looks_english(question: &str) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let english = words.iter().filter(|w| ENGLISH_MARKERS.contains(&w.as_str())).count();
+    let english = words
+        .iter()
+        .filter(|w| ENGLISH_MARKERS.contains(&w.as_str()))
+        .count();
     english * 4 >= words.len().max(1) && english >= 2
 }
 
@@ -149,7 +181,11 @@ pub fn resolve_filters(req: &SearchRequest) -> Filters {
 }
 
 /// Runs a search.
-pub fn search(index: &Index, embedder: &mut Embedder, req: &SearchRequest) -> Result<SearchOutcome, EmbedError> {
+pub fn search(
+    index: &Index,
+    embedder: &mut Embedder,
+    req: &SearchRequest,
+) -> Result<SearchOutcome, EmbedError> {
     let filters = resolve_filters(req);
     let t = Instant::now();
     let qv = embedder.embed_query(&req.query)?;
@@ -167,26 +203,42 @@ pub fn search(index: &Index, embedder: &mut Embedder, req: &SearchRequest) -> Re
 }
 
 /// The retrieval step proper, for a question whose vector is known.
-pub fn search_with_vector(index: &Index, query: &str, query_vector: &[f32], filters: &Filters, k: usize) -> Vec<Hit> {
+pub fn search_with_vector(
+    index: &Index,
+    query: &str,
+    query_vector: &[f32],
+    filters: &Filters,
+    k: usize,
+) -> Vec<Hit> {
     let store = &index.store;
-    let state_codes: Vec<String> = filters.states.iter().map(|s| s.code().to_string()).collect();
+    let state_codes: Vec<String> = filters
+        .states
+        .iter()
+        .map(|s| s.code().to_string())
+        .collect();
     let filtered = !state_codes.is_empty() || !filters.docs.is_empty();
     let allowed: Option<Vec<usize>> = filtered.then(|| {
         (0..store.chunks.len())
             .filter(|&i| {
                 let c = &store.chunks[i];
-                (state_codes.is_empty() || c.state.as_ref().is_some_and(|s| state_codes.contains(s)))
+                (state_codes.is_empty()
+                    || c.state.as_ref().is_some_and(|s| state_codes.contains(s)))
                     && (filters.docs.is_empty() || filters.docs.contains(&store.docs[c.doc].id))
             })
             .collect()
     });
     let depth = CANDIDATES.max(k);
-    let dense = index.vectors.search(query_vector, depth, allowed.as_deref());
+    let dense = index
+        .vectors
+        .search(query_vector, depth, allowed.as_deref());
     let lexical_filter = LexicalFilter {
         states: state_codes,
         docs: filters.docs.clone(),
     };
-    let lexical = index.lexical.search(query, depth, &lexical_filter).unwrap_or_default();
+    let lexical = index
+        .lexical
+        .search(query, depth, &lexical_filter)
+        .unwrap_or_default();
     // English words rarely occur in German text; BM25 then adds mostly noise.
     let lexical_weight = if looks_english(query) { 0.3 } else { 1.0 };
     fuse::rrf(&dense, &lexical, 1.0, lexical_weight, k)
@@ -199,8 +251,12 @@ mod tests {
     #[test]
     fn tells_english_from_german() {
         assert!(looks_english("Which states use AI in the police?"));
-        assert!(looks_english("What are the lead topics of Thuringia's ThurAI project?"));
-        assert!(!looks_english("Welche Länder setzen KI in der Polizei ein?"));
+        assert!(looks_english(
+            "What are the lead topics of Thuringia's ThurAI project?"
+        ));
+        assert!(!looks_english(
+            "Welche Länder setzen KI in der Polizei ein?"
+        ));
         assert!(!looks_english("Was plant Bayern für den Mittelstand?"));
     }
 
@@ -215,7 +271,10 @@ mod tests {
         let f = resolve_filters(&req);
         assert_eq!(f.states, vec![StateCode::parse("BW").expect("BW")]);
         assert!(!f.detected_from_question);
-        let req = SearchRequest { states: vec![], ..req };
+        let req = SearchRequest {
+            states: vec![],
+            ..req
+        };
         let f = resolve_filters(&req);
         assert!(f.detected_from_question);
         assert_eq!(f.detected[0].phrase, "Bayern");

@@ -31,7 +31,10 @@ pub fn detect_states(question: &str) -> Vec<NamedState> {
     let mut consumed = vec![false; words.len()];
     // Longest phrases first, so that `Freistaat Sachsen` wins over `Sachsen`.
     let mut phrases: Vec<(StateCode, Vec<String>)> = StateCode::all()
-        .flat_map(|s| s.phrases().map(move |p| (s, p.split(' ').map(str::to_string).collect())))
+        .flat_map(|s| {
+            s.phrases()
+                .map(move |p| (s, p.split(' ').map(str::to_string).collect()))
+        })
         .collect();
     phrases.sort_by_key(|(_, p)| std::cmp::Reverse(p.len()));
     for (state, phrase) in &phrases {
@@ -49,9 +52,21 @@ pub fn detect_states(question: &str) -> Vec<NamedState> {
                 }
             });
             if matches {
-                consumed[start..start + n].iter_mut().for_each(|c| *c = true);
-                let text = words[start..start + n].iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(" ");
-                found.push((start, NamedState { state: *state, phrase: text }));
+                consumed[start..start + n]
+                    .iter_mut()
+                    .for_each(|c| *c = true);
+                let text = words[start..start + n]
+                    .iter()
+                    .map(|w| w.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                found.push((
+                    start,
+                    NamedState {
+                        state: *state,
+                        phrase: text,
+                    },
+                ));
             }
         }
     }
@@ -62,7 +77,13 @@ pub fn detect_states(question: &str) -> Vec<NamedState> {
             && orig.chars().all(|c| c.is_ascii_uppercase())
             && let Some(state) = StateCode::parse(orig)
         {
-            found.push((i, NamedState { state, phrase: orig.clone() }));
+            found.push((
+                i,
+                NamedState {
+                    state,
+                    phrase: orig.clone(),
+                },
+            ));
         }
     }
     found.sort_by_key(|(i, _)| *i);
@@ -80,24 +101,48 @@ mod tests {
     use super::*;
 
     fn codes(q: &str) -> Vec<&'static str> {
-        detect_states(q).into_iter().map(|n| n.state.code()).collect()
+        detect_states(q)
+            .into_iter()
+            .map(|n| n.state.code())
+            .collect()
     }
 
     #[test]
     fn names_adjectives_codes_and_english() {
         assert_eq!(codes("Was plant Bayern für den Mittelstand?"), vec!["BY"]);
-        assert_eq!(codes("Worum geht es beim KI-Projekt ASEL der sächsischen Polizei?"), vec!["SN"]);
-        assert_eq!(codes("Welche Aufgaben hat die Berliner Taskforce KI?"), vec!["BE"]);
-        assert_eq!(codes("What are the lead topics of Thuringia's ThurAI project?"), vec!["TH"]);
+        assert_eq!(
+            codes("Worum geht es beim KI-Projekt ASEL der sächsischen Polizei?"),
+            vec!["SN"]
+        );
+        assert_eq!(
+            codes("Welche Aufgaben hat die Berliner Taskforce KI?"),
+            vec!["BE"]
+        );
+        assert_eq!(
+            codes("What are the lead topics of Thuringia's ThurAI project?"),
+            vec!["TH"]
+        );
         assert_eq!(codes("Vergleiche BY und BW"), vec!["BY", "BW"]);
-        assert_eq!(codes("Wie fördert der Freistaat Sachsen Start-ups?"), vec!["SN"]);
+        assert_eq!(
+            codes("Wie fördert der Freistaat Sachsen Start-ups?"),
+            vec!["SN"]
+        );
     }
 
     #[test]
     fn compound_names_do_not_leak() {
-        assert_eq!(codes("Was macht Sachsen-Anhalt mit Lehrkräften?"), vec!["ST"]);
-        assert_eq!(codes("Wer leitet das niedersächsische Reallabor?"), vec!["NI"]);
-        assert_eq!(codes("Welche Länder setzen KI in der Polizei ein?"), Vec::<&str>::new());
+        assert_eq!(
+            codes("Was macht Sachsen-Anhalt mit Lehrkräften?"),
+            vec!["ST"]
+        );
+        assert_eq!(
+            codes("Wer leitet das niedersächsische Reallabor?"),
+            vec!["NI"]
+        );
+        assert_eq!(
+            codes("Welche Länder setzen KI in der Polizei ein?"),
+            Vec::<&str>::new()
+        );
         assert_eq!(codes("Is AI used by Lower Saxony?"), vec!["NI"]);
     }
 
@@ -108,7 +153,9 @@ mod tests {
 }
 
 /// Words that open a follow-up question that leans on the previous one.
-const FOLLOW_UP_OPENERS: &[&str] = &["und", "and", "what", "wie", "was", "auch", "also", "sowie", "bzw"];
+const FOLLOW_UP_OPENERS: &[&str] = &[
+    "und", "and", "what", "wie", "was", "auch", "also", "sowie", "bzw",
+];
 
 /// The text to retrieve with for `question` asked after `previous` in a conversation.
 ///
@@ -149,16 +196,28 @@ mod follow_up_tests {
 
     #[test]
     fn short_follow_ups_keep_the_topic_and_swap_the_state() {
-        let q = follow_up_query("Und Bayern?", Some("Wie setzt Berlin KI in der Polizei ein?"));
-        assert!(q.contains("KI in der Polizei") && q.contains("Bayern") && !q.contains("Berlin"), "{q}");
+        let q = follow_up_query(
+            "Und Bayern?",
+            Some("Wie setzt Berlin KI in der Polizei ein?"),
+        );
+        assert!(
+            q.contains("KI in der Polizei") && q.contains("Bayern") && !q.contains("Berlin"),
+            "{q}"
+        );
         let states: Vec<&str> = detect_states(&q).iter().map(|n| n.state.code()).collect();
         assert_eq!(states, vec!["BY"]);
     }
 
     #[test]
     fn follow_ups_without_a_state_keep_the_previous_state() {
-        let q = follow_up_query("Und in der Verwaltung?", Some("Was plant Bayern für den Mittelstand?"));
-        assert_eq!(q, "Was plant Bayern für den Mittelstand? Und in der Verwaltung?");
+        let q = follow_up_query(
+            "Und in der Verwaltung?",
+            Some("Was plant Bayern für den Mittelstand?"),
+        );
+        assert_eq!(
+            q,
+            "Was plant Bayern für den Mittelstand? Und in der Verwaltung?"
+        );
     }
 
     #[test]
