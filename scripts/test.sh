@@ -4,12 +4,15 @@
 #   scripts/test.sh
 #
 # Installs the offline model if missing (idempotent), runs the test suite against the
-# real seeds and model, then prints answer quality on the shared dev set when it is there.
+# real seeds and model, runs the browser tests of the web chat (scripts/e2e.sh installs
+# chromium and playwright-core when missing), then prints answer quality on the shared
+# dev set when it is there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-model.sh >/dev/null
 cargo test --release --locked
+scripts/e2e.sh
 
 dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then

@@ -1,0 +1,818 @@
+// belegt web chat: asks /api/ask/stream, shows the answer with [n] markers, the cited
+// passages and the source documents. No framework, no build step. All text that comes
+// from the server or the user goes into the page through textContent and DOM nodes,
+// never through innerHTML: passages may contain markup.
+
+const ABSTAIN_FALLBACK = 'Dazu enthalten die Dokumente keine Aussage.';
+const MAX_TOPIC_CHARS = 1500; // the server takes up to 2000 characters
+
+// German texts for the server's error codes; the server's own message is added.
+const ERROR_TEXTS = {
+  empty_question: 'Die Frage ist leer.',
+  question_too_long: 'Die Frage ist zu lang (höchstens 2000 Zeichen).',
+  unknown_state: 'Unbekanntes Land im Filter.',
+  unknown_document: 'Unbekanntes Dokument im Filter.',
+  bad_k: 'Die Zahl der Passagen muss zwischen 1 und 50 liegen.',
+  bad_json: 'Die Anfrage war kein gültiges JSON.',
+  bad_fields: 'Die Anfrage hatte unerwartete Felder.',
+  bad_request: 'Die Anfrage war ungültig.',
+  body_too_large: 'Die Anfrage ist zu groß.',
+  unsupported_media_type: 'Die Anfrage hatte den falschen Inhaltstyp.',
+  method_not_allowed: 'Diese Anfrage ist hier nicht erlaubt.',
+  not_found: 'Nicht gefunden.',
+  timeout: 'Die Anfrage hat zu lange gedauert. Bitte noch einmal versuchen.',
+  not_ready: 'Der Server lädt noch seinen Index. Bitte gleich noch einmal versuchen.',
+  internal: 'Auf dem Server ist ein Fehler aufgetreten.',
+};
+
+// Words that are four letters or longer but say nothing about the topic; they are not
+// highlighted in passages.
+const STOPWORDS = new Set([
+  'aber', 'alle', 'allen', 'also', 'andere', 'anderen', 'auch', 'bereits', 'beim', 'bitte',
+  'dabei', 'damit', 'dann', 'darf', 'darauf', 'darin', 'dass', 'denn', 'dies', 'diese', 'diesem',
+  'diesen', 'dieser', 'dieses', 'doch', 'dort', 'durch', 'eine', 'einem', 'einen', 'einer',
+  'eines', 'etwa', 'etwas', 'gibt', 'haben', 'hast', 'hatte', 'heute', 'hier', 'ihre', 'ihrem',
+  'ihren', 'ihrer', 'immer', 'jede', 'jedem', 'jeden', 'jeder', 'kann', 'keine', 'können',
+  'lässt', 'machen', 'macht', 'mehr', 'nach', 'noch', 'nicht', 'oder', 'ohne', 'schon', 'sein',
+  'seine', 'sind', 'sollen', 'sollte', 'soll', 'sowie', 'über', 'unter', 'viele', 'vom', 'wann',
+  'warum', 'welche', 'welchem', 'welchen', 'welcher', 'welches', 'wenn', 'werden', 'wird',
+  'wieso', 'wurde', 'wurden', 'zwischen', 'what', 'which', 'does', 'with', 'that', 'this',
+  'they', 'their', 'there', 'were', 'have', 'from', 'about', 'gegen', 'unsere', 'wozu',
+]);
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  appError: $('app-error'),
+  filters: $('filters'),
+  filterSummary: $('filter-summary'),
+  chips: $('state-chips'),
+  clearFilters: $('clear-filters'),
+  intro: $('intro'),
+  docList: $('doc-list'),
+  conversation: $('conversation'),
+  form: $('ask-form'),
+  input: $('frage'),
+  send: $('send'),
+  context: $('composer-context'),
+  newChat: $('new-chat'),
+  viewer: $('viewer'),
+  viewerTitle: $('viewer-title'),
+  viewerLong: $('viewer-long'),
+  viewerMeta: $('viewer-meta'),
+  viewerStatus: $('viewer-status'),
+  viewerText: $('viewer-text'),
+  viewerClose: $('viewer-close'),
+  viewerJump: $('viewer-jump'),
+};
+
+const state = {
+  states: [], // [{code, name, passages, has_report}]
+  stateNames: new Map(),
+  selected: new Set(), // state codes chosen with the chips
+  docs: new Map(), // id → document metadata
+  docTexts: new Map(), // id → Promise<{doc, chars}>
+  previousQuestion: null, // the question the next one follows up on, as asked
+  previousTopic: null, // what is sent as previous_question: the question with its topic
+  turnCount: 0,
+  busy: false,
+  viewerReturnFocus: null,
+};
+
+// ---------------------------------------------------------------------------------
+// DOM helpers
+
+/** Creates an element; `props.class`, `props.text`, other props become attributes. */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child);
+  }
+  return node;
+}
+
+function showAppError(message) {
+  ui.appError.textContent = message;
+  ui.appError.hidden = false;
+}
+
+// ---------------------------------------------------------------------------------
+// HTTP
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Turns a non-2xx response into an ApiError with the server's `{error: {code, message}}`. */
+async function errorFromResponse(res) {
+  let code = `http_${res.status}`;
+  let message = res.statusText || 'Unbekannter Fehler';
+  try {
+    const body = await res.json();
+    if (body && body.error) {
+      code = body.error.code || code;
+      message = body.error.message || message;
+    }
+  } catch {
+    // Not JSON: keep the status text.
+  }
+  return new ApiError(res.status, code, message);
+}
+
+async function getJson(url) {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw await errorFromResponse(res);
+  return res.json();
+}
+
+async function postJson(url, body, signal) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!res.ok) throw await errorFromResponse(res);
+  return res.json();
+}
+
+function describeError(err) {
+  if (err instanceof ApiError) {
+    const german = ERROR_TEXTS[err.code];
+    const detail = err.status ? `HTTP ${err.status}, ${err.code}: ${err.message}` : `${err.code}: ${err.message}`;
+    if (german) return `${german} (${detail})`;
+    if (err.status >= 500) return `Der Server hat einen Fehler gemeldet (${detail}).`;
+    return `Die Anfrage wurde abgelehnt (${detail}).`;
+  }
+  if (err instanceof TypeError) return 'Keine Verbindung zum Server. Läuft „belegt serve“?';
+  return err && err.message ? err.message : String(err);
+}
+
+/**
+ * Parses a Server-Sent Events body into {event, data} objects. Handles \n, \r\n and \r
+ * line ends, several data lines per event and comment lines (keep-alives).
+ */
+async function* readSse(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let event = 'message';
+  let data = [];
+  const takeLine = (line) => {
+    if (line === '') {
+      const out = data.length ? { event, data: data.join('\n') } : null;
+      event = 'message';
+      data = [];
+      return out;
+    }
+    if (line.startsWith(':')) return null;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+    return null;
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    // A trailing \r may be the first half of \r\n: keep it for the next chunk.
+    const re = /\r\n|\r(?!$)|\n/g;
+    let start = 0;
+    let m;
+    while ((m = re.exec(buffer)) !== null) {
+      const out = takeLine(buffer.slice(start, m.index));
+      start = m.index + m[0].length;
+      if (out) yield out;
+    }
+    buffer = buffer.slice(start);
+  }
+  if (buffer !== '') {
+    const out = takeLine(buffer.replace(/\r$/, ''));
+    if (out) yield out;
+  }
+  const last = takeLine('');
+  if (last) yield last;
+}
+
+// ---------------------------------------------------------------------------------
+// Text helpers
+
+/** The words of `texts` worth highlighting: ≥ 4 letters, no stopwords, longest first. */
+function highlightWords(...texts) {
+  const words = new Set();
+  for (const text of texts) {
+    if (!text) continue;
+    for (const w of text.match(/[\p{L}\p{N}]+/gu) || []) {
+      const lower = w.toLocaleLowerCase('de');
+      if (Array.from(lower).length >= 4 && /\p{L}/u.test(lower) && !STOPWORDS.has(lower)) words.add(lower);
+    }
+  }
+  return [...words].sort((a, b) => b.length - a.length);
+}
+
+function escapeRegExp(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Appends `text` to `parent`, wrapping every occurrence of one of `words` in <mark>. */
+function appendHighlighted(parent, text, words) {
+  if (!words.length) {
+    parent.append(text);
+    return;
+  }
+  const re = new RegExp(words.map(escapeRegExp).join('|'), 'giu');
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index > last) parent.append(text.slice(last, m.index));
+    parent.append(el('mark', { class: 'hl', text: m[0] }));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) parent.append(text.slice(last));
+}
+
+function stateName(code) {
+  return state.stateNames.get(code) || code;
+}
+
+function selectedStateNames() {
+  return [...state.selected].map(stateName);
+}
+
+function formatDate(iso) {
+  if (!iso) return '';
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? `${m[3]}.${m[2]}.${m[1]}` : iso;
+}
+
+function formatMs(ms) {
+  if (typeof ms !== 'number') return '';
+  return ms >= 1000 ? `${(ms / 1000).toLocaleString('de-DE', { maximumFractionDigits: 1 })} s` : `${Math.round(ms)} ms`;
+}
+
+function slugify(text) {
+  const slug = text
+    .toLocaleLowerCase('de')
+    .replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/g, '');
+  return slug || 'antwort';
+}
+
+// ---------------------------------------------------------------------------------
+// Filters
+
+function renderStates(states) {
+  state.states = states;
+  ui.chips.replaceChildren();
+  for (const s of states) {
+    state.stateNames.set(s.code, s.name);
+    const chip = el(
+      'button',
+      {
+        type: 'button',
+        class: 'chip',
+        'aria-pressed': 'false',
+        'data-code': s.code,
+        title: s.has_report ? `${s.name}: ${s.passages} Passagen` : `${s.name}: kein Bericht in den Dokumenten`,
+        disabled: !s.has_report,
+      },
+      el('span', { class: 'chip-code', text: s.code, 'aria-hidden': 'true' }),
+      el('span', { class: 'chip-name', text: s.name }),
+    );
+    if (!s.has_report) chip.append(el('span', { class: 'chip-note', text: 'kein Bericht' }));
+    chip.addEventListener('click', () => toggleState(s.code, chip));
+    ui.chips.append(chip);
+  }
+  updateFilterSummary();
+}
+
+function toggleState(code, chip) {
+  if (state.selected.has(code)) state.selected.delete(code);
+  else state.selected.add(code);
+  chip.setAttribute('aria-pressed', String(state.selected.has(code)));
+  updateFilterSummary();
+}
+
+function clearStates() {
+  state.selected.clear();
+  for (const chip of ui.chips.querySelectorAll('.chip')) chip.setAttribute('aria-pressed', 'false');
+  updateFilterSummary();
+}
+
+function updateFilterSummary() {
+  const names = selectedStateNames();
+  let summary = 'alle Länder';
+  if (names.length === 1) summary = names[0];
+  else if (names.length === 2) summary = `${names[0]}, ${names[1]}`;
+  else if (names.length > 2) summary = `${names.length} Länder`;
+  ui.filterSummary.textContent = summary;
+  ui.clearFilters.disabled = names.length === 0;
+  updateComposerContext();
+}
+
+function updateComposerContext() {
+  const parts = [];
+  const names = selectedStateNames();
+  if (names.length) parts.push(`Nur: ${names.join(', ')}`);
+  if (state.previousQuestion) parts.push(`Folgefrage zu „${state.previousQuestion}“`);
+  ui.context.textContent = parts.join(' · ');
+  ui.context.hidden = parts.length === 0;
+}
+
+// ---------------------------------------------------------------------------------
+// Documents
+
+function renderDocs(docs) {
+  ui.docList.replaceChildren();
+  for (const d of docs) {
+    state.docs.set(d.id, d);
+    const meta = [d.publisher, formatDate(d.date)].filter(Boolean).join(', ');
+    ui.docList.append(
+      el('li', {}, el('strong', { text: d.short_title || d.title }), meta ? ` – ${meta}` : '', el('br'),
+        el('span', { class: 'doc-list-title', text: d.title })),
+    );
+  }
+}
+
+function loadDocument(id) {
+  if (!state.docTexts.has(id)) {
+    const p = getJson(`/api/documents/${encodeURIComponent(id)}`).then((doc) => ({ doc, chars: Array.from(doc.text || '') }));
+    p.catch(() => state.docTexts.delete(id));
+    state.docTexts.set(id, p);
+  }
+  return state.docTexts.get(id);
+}
+
+// ---------------------------------------------------------------------------------
+// Conversation
+
+/** One question and its answer in the conversation. */
+class Turn {
+  constructor(question, previousQuestion, states) {
+    this.number = ++state.turnCount;
+    this.question = question;
+    this.previousQuestion = previousQuestion;
+    this.states = states;
+    this.words = highlightWords(question, previousQuestion);
+    this.answerText = '';
+    this.citations = [];
+    this.abstained = false;
+    this.filters = null;
+    this.result = null;
+    this.shown = false; // passages shown at least once
+    this.exportUrl = null;
+    this.build();
+  }
+
+  id(suffix) {
+    return `t${this.number}-${suffix}`;
+  }
+
+  build() {
+    this.statusEl = el('p', { class: 'turn-status', role: 'status' });
+    this.errorEl = el('p', { class: 'alert', role: 'alert', hidden: true });
+    this.abstainEl = el('div', { class: 'abstain-box', hidden: true },
+      el('p', { class: 'abstain-title', text: 'Nichts gefunden' }),
+      el('p', { class: 'abstain-text' }));
+    this.answerEl = el('p', { class: 'answer-text', 'aria-busy': 'true' });
+    this.filterEl = el('p', { class: 'filter-note', hidden: true });
+    this.citeTitleEl = el('h3', { class: 'cites-title', id: this.id('cites'), hidden: true, text: 'Belege' });
+    this.citeListEl = el('ol', { class: 'citations', 'aria-labelledby': this.id('cites') });
+    this.exportButton = el('button', { type: 'button', class: 'button-secondary export-button', text: 'Als Markdown exportieren' });
+    this.exportStatus = el('span', { class: 'export-status', role: 'status' });
+    this.downloadLink = el('a', { class: 'download-link', hidden: true });
+    this.metaEl = el('span', { class: 'turn-meta' });
+    this.actionsEl = el('div', { class: 'turn-actions', hidden: true },
+      this.exportButton, this.downloadLink, this.exportStatus, this.metaEl);
+    this.exportButton.addEventListener('click', () => this.exportMarkdown());
+
+    const questionBox = el('div', { class: 'question' },
+      el('h2', { class: 'visually-hidden', text: `Frage ${this.number}` }),
+      el('p', { class: 'question-text', text: this.question }));
+    const notes = [];
+    if (this.previousQuestion) notes.push(`Folgefrage zu „${this.previousQuestion}“`);
+    if (this.states.length) notes.push(`nur ${this.states.map(stateName).join(', ')}`);
+    if (notes.length) questionBox.append(el('p', { class: 'question-note', text: notes.join(' · ') }));
+
+    this.root = el('li', { class: 'turn is-pending', id: this.id('turn') },
+      questionBox,
+      el('section', { class: 'answer', 'aria-label': `Antwort auf Frage ${this.number}` },
+        this.statusEl, this.errorEl, this.abstainEl, this.answerEl, this.filterEl,
+        this.citeTitleEl, this.citeListEl, this.actionsEl));
+    this.setStatus('Suche Belege …');
+  }
+
+  setStatus(text) {
+    this.statusEl.textContent = text;
+    this.statusEl.hidden = !text;
+  }
+
+  /** Shows the passages (before the answer text arrives when streaming). */
+  showCitations(citations, filters, abstained) {
+    const first = !this.shown;
+    this.shown = true;
+    this.citations = citations || [];
+    this.filters = filters || null;
+    this.abstained = Boolean(abstained);
+    this.root.classList.toggle('is-abstained', this.abstained);
+    this.citeTitleEl.textContent = this.abstained ? 'Nächstliegende Passagen, kein Beleg' : 'Belege';
+    this.citeTitleEl.hidden = this.citations.length === 0;
+    this.citeListEl.replaceChildren(...this.citations.map((c) => this.card(c)));
+    this.renderFilterNote();
+    if (this.abstained) this.abstainEl.hidden = false;
+    this.renderAnswer();
+    // Bring the new turn to the top once its content is there (the page may have been
+    // too short to do so when the question was added).
+    if (first) this.root.scrollIntoView({ block: 'start', behavior: 'auto' });
+  }
+
+  renderFilterNote() {
+    const f = this.filters;
+    const parts = [];
+    if (f && Array.isArray(f.states) && f.states.length) {
+      let text = `Gesucht in: ${f.states.map(stateName).join(', ')}`;
+      if (f.detected_from_question && f.reason) text += ` (in der Frage erkannt: ${f.reason})`;
+      parts.push(text);
+    }
+    const contextual = this.result && this.result.contextual_query;
+    if (contextual) parts.push(`Gesucht mit dem Thema der vorigen Frage: „${contextual}“`);
+    this.filterEl.textContent = parts.join(' · ');
+    this.filterEl.hidden = parts.length === 0;
+  }
+
+  card(c) {
+    const doc = state.docs.get(c.doc);
+    const shortTitle = (doc && doc.short_title) || c.doc_title || c.doc;
+    const head = el('div', { class: 'card-head' },
+      el('span', { class: 'card-num', text: `[${c.n}]` }));
+    if (c.state) {
+      head.append(el('span', { class: 'state-badge', title: c.state_name || stateName(c.state) },
+        el('span', { class: 'state-code', text: c.state }), ` ${c.state_name || stateName(c.state)}`));
+    } else {
+      head.append(el('span', { class: 'state-badge state-none', text: 'länderübergreifend' }));
+    }
+    if (this.abstained) head.append(el('span', { class: 'no-evidence', text: 'kein Beleg' }));
+
+    const passage = el('blockquote', { class: 'passage' });
+    appendHighlighted(passage, c.text || '', this.words);
+
+    const open = el('button', { type: 'button', class: 'button-secondary open-source', text: 'Im Dokument zeigen' });
+    open.addEventListener('click', () => openViewer(c, this.words, open));
+
+    return el('li', { class: 'card', id: this.id(`c${c.n}`), tabindex: '-1', 'data-n': c.n, 'data-state': c.state || '' },
+      head,
+      el('p', { class: 'card-doc' },
+        el('span', { class: 'doc-short', text: shortTitle }),
+        c.doc_title && c.doc_title !== shortTitle ? el('span', { class: 'doc-long', text: c.doc_title }) : null),
+      c.section ? el('p', { class: 'card-section' }, el('span', { class: 'label', text: 'Abschnitt: ' }), c.section) : null,
+      passage,
+      el('div', { class: 'card-foot' }, open,
+        el('span', { class: 'offsets', text: `Zeichen ${c.start}–${c.end}` })));
+  }
+
+  appendAnswer(delta) {
+    this.answerText += delta;
+    this.setStatus('Antwort wird geschrieben …');
+    this.renderAnswer();
+  }
+
+  /** Renders the answer text; `[n]` with a matching passage becomes a button. */
+  renderAnswer() {
+    const text = this.abstained ? '' : this.answerText;
+    this.answerEl.replaceChildren();
+    const known = new Set(this.citations.map((c) => c.n));
+    let last = 0;
+    for (const m of text.matchAll(/\[(\d+)\]/g)) {
+      const n = Number(m[1]);
+      if (!known.has(n)) continue;
+      if (m.index > last) this.answerEl.append(text.slice(last, m.index));
+      const ref = el('button', { type: 'button', class: 'cite-ref', 'data-n': n, 'aria-label': `Beleg ${n} zeigen`, text: `[${n}]` });
+      ref.addEventListener('click', () => this.focusCard(n));
+      this.answerEl.append(ref);
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) this.answerEl.append(text.slice(last));
+    this.answerEl.hidden = text === '';
+    if (this.abstained) {
+      this.abstainEl.querySelector('.abstain-text').textContent = this.answerText.trim() || ABSTAIN_FALLBACK;
+    }
+  }
+
+  focusCard(n) {
+    const card = document.getElementById(this.id(`c${n}`));
+    if (!card) return;
+    for (const other of document.querySelectorAll('.card.is-highlighted')) other.classList.remove('is-highlighted');
+    card.classList.add('is-highlighted');
+    const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    card.scrollIntoView({ behavior: reduce ? 'auto' : 'smooth', block: 'center' });
+    card.focus({ preventScroll: true });
+  }
+
+  finish(result) {
+    this.result = result;
+    this.answerText = result.answer || '';
+    // A follow-up was searched with the earlier topic: mark those words too.
+    if (result.contextual_query) this.words = highlightWords(this.question, result.contextual_query);
+    this.showCitations(result.citations, result.filters, result.abstained);
+    this.answerEl.removeAttribute('aria-busy');
+    this.root.classList.remove('is-pending');
+    this.root.classList.add('is-done');
+    const count = this.citations.length;
+    this.setStatus('');
+    const parts = [];
+    if (this.abstained) parts.push(`nichts gefunden · ${count} nächstliegende Passagen`);
+    else parts.push(count === 1 ? '1 Beleg' : `${count} Belege`);
+    if (result.timings_ms && typeof result.timings_ms.total === 'number') parts.push(formatMs(result.timings_ms.total));
+    this.metaEl.textContent = parts.join(' · ');
+    this.actionsEl.hidden = false;
+  }
+
+  fail(err) {
+    this.root.classList.remove('is-pending');
+    this.root.classList.add('is-error');
+    this.answerEl.removeAttribute('aria-busy');
+    this.setStatus('');
+    this.errorEl.textContent = `Fehler: ${describeError(err)}`;
+    this.errorEl.hidden = false;
+  }
+
+  markdown() {
+    const r = this.result;
+    const lines = [`# ${mdInline(this.question)}`, ''];
+    if (this.previousQuestion) lines.push(`*Folgefrage zu: „${mdInline(this.previousQuestion)}“*`, '');
+    if (r.filters && r.filters.states && r.filters.states.length) {
+      lines.push(`*Gesucht in: ${r.filters.states.map(stateName).join(', ')}*`, '');
+    }
+    lines.push('## Antwort', '');
+    lines.push(this.abstained ? `**Nichts gefunden.** ${mdAnswer(r.answer || ABSTAIN_FALLBACK)}` : mdAnswer(r.answer || ''), '');
+    if (this.citations.length) {
+      lines.push(this.abstained ? '## Nächstliegende Passagen (kein Beleg)' : '## Belege', '');
+      for (const c of this.citations) {
+        const doc = state.docs.get(c.doc);
+        const shortTitle = (doc && doc.short_title) || c.doc_title || c.doc;
+        const where = [c.state_name || (c.state ? stateName(c.state) : 'länderübergreifend')];
+        let docText = `*${mdInline(shortTitle)}*`;
+        if (c.doc_title && c.doc_title !== shortTitle) docText += ` (${mdInline(c.doc_title)})`;
+        where.push(docText);
+        if (c.section) where.push(`Abschnitt „${mdInline(c.section)}“`);
+        where.push(`Zeichen ${c.start}–${c.end}`);
+        lines.push(`${c.n}. [${c.n}] ${where.join(', ')}`, '');
+        for (const line of (c.text || '').split('\n')) lines.push(line.trim() ? `   > ${mdInline(line)}` : '   >');
+        lines.push('');
+      }
+    }
+    const when = new Date().toLocaleString('de-DE', { dateStyle: 'medium', timeStyle: 'short' });
+    lines.push('---', '', `Erstellt mit belegt am ${when}. Antworten stammen ausschließlich aus den zitierten Dokumenten.`, '');
+    return lines.join('\n');
+  }
+
+  async exportMarkdown() {
+    if (!this.result) return;
+    const md = this.markdown();
+    if (this.exportUrl) URL.revokeObjectURL(this.exportUrl);
+    this.exportUrl = URL.createObjectURL(new Blob([md], { type: 'text/markdown;charset=utf-8' }));
+    const name = `belegt-${slugify(this.question)}.md`;
+    this.downloadLink.href = this.exportUrl;
+    this.downloadLink.download = name;
+    this.downloadLink.textContent = `${name} herunterladen`;
+    this.downloadLink.hidden = false;
+    try {
+      if (!navigator.clipboard || !navigator.clipboard.writeText) throw new Error('no clipboard');
+      await navigator.clipboard.writeText(md);
+      this.exportStatus.textContent = 'In die Zwischenablage kopiert.';
+    } catch {
+      this.exportStatus.textContent = 'Kopieren nicht möglich – bitte die Datei herunterladen.';
+    }
+  }
+}
+
+/** Escapes Markdown in plain text (keeps it readable). */
+function mdInline(text) {
+  return String(text).replace(/[\\`*_<>[\]]/g, '\\$&');
+}
+
+/** Like mdInline, but keeps the answer's [n] markers as they are. */
+function mdAnswer(text) {
+  return mdInline(text).replace(/\\\[(\d+)\\\]/g, '[$1]');
+}
+
+async function ask(question) {
+  if (state.busy) return;
+  const previousQuestion = state.previousQuestion;
+  const previousTopic = state.previousTopic;
+  const states = [...state.selected];
+  const turn = new Turn(question, previousQuestion, states);
+  ui.intro.hidden = true;
+  ui.conversation.append(turn.root);
+  turn.root.scrollIntoView({ block: 'start', behavior: 'auto' });
+  setBusy(true);
+
+  const body = { question };
+  if (states.length) body.states = states;
+  if (previousTopic) body.previous_question = previousTopic;
+
+  try {
+    const result = await askStreaming(body, turn);
+    turn.finish(result);
+    state.previousQuestion = question;
+    // A follow-up like "Und Berlin?" names no topic itself; the server says what it
+    // searched with (contextual_query). The next follow-up builds on that, so that
+    // "Und Hessen?" after "Und Berlin?" still knows the topic.
+    const topic = result.contextual_query;
+    state.previousTopic = typeof topic === 'string' && topic.trim() && topic.length <= MAX_TOPIC_CHARS ? topic : question;
+  } catch (err) {
+    turn.fail(err);
+  } finally {
+    setBusy(false);
+    updateComposerContext();
+  }
+}
+
+/** Asks via /api/ask/stream; falls back to /api/ask when the server has no stream. */
+async function askStreaming(body, turn) {
+  const res = await fetch('/api/ask/stream', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify(body),
+  });
+  if (res.status === 404 || res.status === 405) return postJson('/api/ask', body);
+  if (!res.ok) throw await errorFromResponse(res);
+  if (!res.body) return postJson('/api/ask', body);
+
+  for await (const { event, data } of readSse(res.body)) {
+    let payload;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      throw new Error('Ungültige Antwort vom Server (Stream).');
+    }
+    if (event === 'citations') {
+      turn.showCitations(payload.citations, payload.filters, payload.abstained);
+      turn.setStatus(payload.abstained ? 'Keine passende Aussage gefunden …' : 'Antwort wird geschrieben …');
+    } else if (event === 'answer') {
+      if (typeof payload.delta === 'string') turn.appendAnswer(payload.delta);
+    } else if (event === 'done') {
+      return payload;
+    } else if (event === 'error') {
+      const e = payload.error || {};
+      throw new ApiError(0, e.code || 'stream_error', e.message || 'Fehler beim Beantworten.');
+    }
+  }
+  throw new Error('Die Verbindung brach ab, bevor die Antwort vollständig war.');
+}
+
+function setBusy(busy) {
+  state.busy = busy;
+  ui.send.disabled = busy;
+  ui.send.textContent = busy ? 'Bitte warten …' : 'Fragen';
+  ui.form.setAttribute('aria-busy', String(busy));
+}
+
+function newConversation() {
+  state.previousQuestion = null;
+  state.previousTopic = null;
+  state.turnCount = 0;
+  ui.conversation.replaceChildren();
+  ui.intro.hidden = false;
+  updateComposerContext();
+  ui.input.focus();
+}
+
+function submitQuestion() {
+  const question = ui.input.value.trim();
+  if (!question) {
+    ui.input.focus();
+    ui.input.classList.add('is-invalid');
+    return;
+  }
+  if (state.busy) return;
+  ui.input.classList.remove('is-invalid');
+  ui.input.value = '';
+  ask(question);
+}
+
+// ---------------------------------------------------------------------------------
+// Source viewer
+
+async function openViewer(citation, words, opener) {
+  state.viewerReturnFocus = opener;
+  const doc = state.docs.get(citation.doc);
+  ui.viewerTitle.textContent = (doc && doc.short_title) || citation.doc_title || citation.doc;
+  ui.viewerLong.textContent = citation.doc_title || '';
+  ui.viewerMeta.textContent = [citation.state_name, citation.section ? `Abschnitt: ${citation.section}` : '']
+    .filter(Boolean).join(' · ');
+  ui.viewerText.replaceChildren();
+  ui.viewerStatus.textContent = 'Dokument wird geladen …';
+  ui.viewerStatus.hidden = false;
+  ui.viewerJump.hidden = true;
+  if (!ui.viewer.open) ui.viewer.showModal();
+  ui.viewerClose.focus();
+
+  let loaded;
+  try {
+    loaded = await loadDocument(citation.doc);
+  } catch (err) {
+    ui.viewerStatus.textContent = `Fehler: Das Dokument konnte nicht geladen werden. ${describeError(err)}`;
+    return;
+  }
+  const { doc: full, chars } = loaded;
+  ui.viewerTitle.textContent = full.short_title || full.title || citation.doc;
+  const start = Math.max(0, Math.min(citation.start, chars.length));
+  const end = Math.max(start, Math.min(citation.end, chars.length));
+  const cited = chars.slice(start, end).join('');
+  const mark = el('mark', { class: 'cited', id: 'cited-span' });
+  appendHighlighted(mark, cited, words);
+  ui.viewerText.replaceChildren(
+    chars.slice(0, start).join(''),
+    mark,
+    chars.slice(end).join(''));
+  if (cited !== citation.text) {
+    ui.viewerStatus.textContent = 'Hinweis: Die markierte Stelle im Dokument weicht vom zitierten Text ab.';
+  } else {
+    ui.viewerStatus.textContent = `Belegstelle: Zeichen ${citation.start}–${citation.end} von ${chars.length.toLocaleString('de-DE')}`;
+  }
+  ui.viewerJump.hidden = false;
+  scrollToCited();
+}
+
+/** Scrolls the viewer to the cited span: centred when it fits, else its start on top. */
+function scrollToCited() {
+  const mark = document.getElementById('cited-span');
+  if (!mark) return;
+  const box = ui.viewerText;
+  const view = box.getBoundingClientRect();
+  const span = mark.getBoundingClientRect();
+  const top = span.top - view.top + box.scrollTop;
+  const fits = span.height < view.height * 0.8;
+  box.scrollTop = Math.max(0, fits ? top - (view.height - span.height) / 2 : top - 24);
+}
+
+function closeViewer() {
+  ui.viewer.close();
+}
+
+// ---------------------------------------------------------------------------------
+// Start
+
+function wire() {
+  ui.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitQuestion();
+  });
+  ui.input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submitQuestion();
+    }
+  });
+  ui.input.addEventListener('input', () => ui.input.classList.remove('is-invalid'));
+  ui.newChat.addEventListener('click', newConversation);
+  ui.clearFilters.addEventListener('click', clearStates);
+  for (const b of document.querySelectorAll('.example')) {
+    b.addEventListener('click', () => {
+      ui.input.value = b.textContent;
+      submitQuestion();
+    });
+  }
+  ui.viewerClose.addEventListener('click', closeViewer);
+  ui.viewerJump.addEventListener('click', scrollToCited);
+  ui.viewer.addEventListener('click', (e) => {
+    if (e.target === ui.viewer) closeViewer(); // a click on the backdrop
+  });
+  ui.viewer.addEventListener('close', () => {
+    const back = state.viewerReturnFocus;
+    state.viewerReturnFocus = null;
+    if (back && back.isConnected) back.focus();
+  });
+  if (window.matchMedia('(min-width: 48rem)').matches) ui.filters.open = true;
+}
+
+async function start() {
+  wire();
+  updateComposerContext();
+  const [states, docs] = await Promise.allSettled([getJson('/api/states'), getJson('/api/documents')]);
+  const problems = [];
+  if (states.status === 'fulfilled') renderStates(states.value);
+  else problems.push(`Die Länderliste konnte nicht geladen werden (${describeError(states.reason)}).`);
+  if (docs.status === 'fulfilled') renderDocs(docs.value);
+  else problems.push(`Die Dokumentliste konnte nicht geladen werden (${describeError(docs.reason)}).`);
+  if (problems.length) showAppError(problems.join(' '));
+  document.documentElement.dataset.ready = 'true';
+}
+
+start();
