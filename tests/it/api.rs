@@ -28,7 +28,9 @@ fn start(engine: Option<Engine>) -> String {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0");
             let options = ServeOptions {
                 web_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web"),
                 timeout: Duration::from_secs(30),
@@ -38,12 +40,18 @@ fn start(engine: Option<Engine>) -> String {
             if let Some(e) = engine {
                 app.set_ready(e);
             }
-            tx.send(format!("http://{}", listener.local_addr().expect("local address")))
-                .expect("send the address");
-            axum::serve(listener, api::router(app)).await.expect("serve");
+            tx.send(format!(
+                "http://{}",
+                listener.local_addr().expect("local address")
+            ))
+            .expect("send the address");
+            axum::serve(listener, api::router(app))
+                .await
+                .expect("serve");
         });
     });
-    rx.recv_timeout(Duration::from_secs(30)).expect("the server starts")
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the server starts")
 }
 
 fn client() -> reqwest::Client {
@@ -77,12 +85,21 @@ async fn get(path: &str) -> (StatusCode, Value) {
 fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn ask_answers_with_citations_that_are_slices_of_the_document() {
-    let (status, body) = post("/api/ask", json!({"question": "Was plant Bayern für den Mittelstand?"})).await;
+    let (status, body) = post(
+        "/api/ask",
+        json!({"question": "Was plant Bayern für den Mittelstand?"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["abstained"], false);
     assert_eq!(body["mode"], "extractive");
@@ -96,7 +113,10 @@ async fn ask_answers_with_citations_that_are_slices_of_the_document() {
     assert_eq!(status, StatusCode::OK);
     let text: Vec<char> = doc["text"].as_str().expect("text").chars().collect();
     for c in citations.iter().filter(|c| c["doc"] == doc_id) {
-        let (start, end) = (c["start"].as_u64().expect("start") as usize, c["end"].as_u64().expect("end") as usize);
+        let (start, end) = (
+            c["start"].as_u64().expect("start") as usize,
+            c["end"].as_u64().expect("end") as usize,
+        );
         let slice: String = text[start..end].iter().collect();
         assert_eq!(slice, c["text"].as_str().expect("citation text"));
         assert_eq!(c["state"], "BY");
@@ -114,7 +134,10 @@ async fn a_follow_up_keeps_the_earlier_topic_and_takes_the_new_state() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["question"], "Und Berlin?");
     let contextual = body["contextual_query"].as_str().expect("contextual query");
-    assert!(contextual.contains("Polizei") && !contextual.contains("Baden-Württemberg"), "{contextual}");
+    assert!(
+        contextual.contains("Polizei") && !contextual.contains("Baden-Württemberg"),
+        "{contextual}"
+    );
     assert_eq!(body["filters"]["states"], json!(["BE"]));
 }
 
@@ -127,18 +150,33 @@ async fn the_stream_sends_citations_then_pieces_then_the_whole_answer() {
         .await
         .expect("answered");
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers()["content-type"].to_str().expect("ascii").starts_with("text/event-stream"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/event-stream")
+    );
     let text = res.text().await.expect("the stream ends");
     let mut events: Vec<(String, Value)> = Vec::new();
     for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
-        let name = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("").to_string();
-        let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
+        let name = block
+            .lines()
+            .find_map(|l| l.strip_prefix("event: "))
+            .unwrap_or("")
+            .to_string();
+        let data = block
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap_or("null");
         events.push((name, serde_json::from_str(data).expect("JSON data")));
     }
     let names: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
     assert_eq!(names.first(), Some(&"citations"));
     assert_eq!(names.last(), Some(&"done"));
-    assert!(names[1..names.len() - 1].iter().all(|n| *n == "answer") && names.len() > 2, "{names:?}");
+    assert!(
+        names[1..names.len() - 1].iter().all(|n| *n == "answer") && names.len() > 2,
+        "{names:?}"
+    );
     let streamed: String = events[1..events.len() - 1]
         .iter()
         .map(|e| e.1["delta"].as_str().expect("delta").to_string())
@@ -150,7 +188,11 @@ async fn the_stream_sends_citations_then_pieces_then_the_whole_answer() {
 
 #[tokio::test]
 async fn search_returns_ranked_hits_within_the_requested_states() {
-    let (status, body) = post("/api/search", json!({"query": "Verwaltungsassistent", "states": ["BY", "bw"], "k": 10})).await;
+    let (status, body) = post(
+        "/api/search",
+        json!({"query": "Verwaltungsassistent", "states": ["BY", "bw"], "k": 10}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let hits = body["hits"].as_array().expect("hits");
     assert!(!hits.is_empty());
@@ -171,7 +213,10 @@ async fn documents_states_and_probes_describe_the_index() {
     assert_eq!(status, StatusCode::OK);
     let states = states.as_array().expect("list");
     assert_eq!(states.len(), 16);
-    let mv = states.iter().find(|s| s["code"] == "MV").expect("MV listed");
+    let mv = states
+        .iter()
+        .find(|s| s["code"] == "MV")
+        .expect("MV listed");
     assert_eq!(mv["has_report"], false);
     assert_eq!(mv["passages"], 0);
     assert!(states.iter().filter(|s| s["has_report"] == true).count() == 15);
@@ -187,7 +232,12 @@ async fn documents_states_and_probes_describe_the_index() {
         .text()
         .await
         .expect("text");
-    assert!(metrics.contains("belegt_http_requests_total{method=\"GET\",route=\"/api/states\",status=\"200\"}"), "{metrics}");
+    assert!(
+        metrics.contains(
+            "belegt_http_requests_total{method=\"GET\",route=\"/api/states\",status=\"200\"}"
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("belegt_index_passages "));
 }
 
@@ -198,23 +248,41 @@ async fn the_openapi_document_lists_exactly_the_routes_the_router_serves() {
     let paths = doc["paths"].as_object().expect("paths");
     let mut documented: Vec<(String, String)> = paths
         .iter()
-        .flat_map(|(p, ops)| ops.as_object().expect("operations").keys().map(move |m| (m.clone(), p.clone())))
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .expect("operations")
+                .keys()
+                .map(move |m| (m.clone(), p.clone()))
+        })
         .collect();
     documented.sort();
-    let mut routed: Vec<(String, String)> = api::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut routed: Vec<(String, String)> = api::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     routed.sort();
     assert_eq!(documented, routed);
     // Every documented route answers its method (not 404/405) and refuses another (405).
     for (method, path) in routed {
-        let url = format!("{}{}", server(), path.replace("{id}", "sachsen-ki-strategie"));
+        let url = format!(
+            "{}{}",
+            server(),
+            path.replace("{id}", "sachsen-ki-strategie")
+        );
         let c = client();
         let (ok, wrong) = if method == "get" {
             (c.get(&url), c.delete(&url))
         } else {
-            (c.post(&url).json(&json!({"question": "KI", "query": "KI"})), c.get(&url))
+            (
+                c.post(&url).json(&json!({"question": "KI", "query": "KI"})),
+                c.get(&url),
+            )
         };
         let status = ok.send().await.expect("answered").status();
-        assert!(status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {status}");
+        assert!(
+            status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {status}"
+        );
         let res = wrong.send().await.expect("answered");
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
         let body: Value = res.json().await.expect("JSON 405 body");
@@ -228,7 +296,12 @@ async fn bad_fields_get_400_with_a_message() {
     assert_error(s, &b, StatusCode::BAD_REQUEST, "empty_question");
     let (s, b) = post("/api/ask", json!({"question": "KI", "states": ["XX"]})).await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "unknown_state");
-    assert!(b["error"]["message"].as_str().expect("message").contains("BW, BY"));
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("BW, BY")
+    );
     let (s, b) = post("/api/search", json!({"query": "KI", "k": 0})).await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "bad_k");
     let (s, b) = post("/api/search", json!({"query": "KI", "k": 51})).await;
@@ -242,9 +315,19 @@ async fn bad_fields_get_400_with_a_message() {
 #[tokio::test]
 async fn malformed_bodies_get_415_422_400_and_413() {
     let url = format!("{}/api/ask", server());
-    let res = client().post(&url).body("{\"question\":\"KI\"}").send().await.expect("answered");
+    let res = client()
+        .post(&url)
+        .body("{\"question\":\"KI\"}")
+        .send()
+        .await
+        .expect("answered");
     let s = res.status();
-    assert_error(s, &res.json().await.expect("JSON"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert_error(
+        s,
+        &res.json().await.expect("JSON"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
     let (s, b) = post("/api/ask", json!({"question": 42})).await;
     assert_error(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "bad_fields");
     let (s, b) = post("/api/ask", json!({"question": "KI", "surprise": true})).await;
@@ -257,7 +340,12 @@ async fn malformed_bodies_get_415_422_400_and_413() {
         .await
         .expect("answered");
     let s = res.status();
-    assert_error(s, &res.json().await.expect("JSON"), StatusCode::BAD_REQUEST, "bad_json");
+    assert_error(
+        s,
+        &res.json().await.expect("JSON"),
+        StatusCode::BAD_REQUEST,
+        "bad_json",
+    );
     let huge = json!({"question": "a".repeat(api::MAX_BODY_BYTES + 10)});
     let (s, b) = post("/api/ask", huge).await;
     assert_error(s, &b, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
@@ -273,10 +361,17 @@ async fn unknown_paths_and_documents_are_404_and_nothing_outside_the_catalog_is_
         "/../Cargo.toml",
         "/..%2FCargo.toml",
     ] {
-        let res = client().get(format!("{}{path}", server())).send().await.expect("answered");
+        let res = client()
+            .get(format!("{}{path}", server()))
+            .send()
+            .await
+            .expect("answered");
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         let body = res.text().await.expect("body");
-        assert!(!body.contains("root:") && !body.contains("[package]"), "{path}: {body}");
+        assert!(
+            !body.contains("root:") && !body.contains("[package]"),
+            "{path}: {body}"
+        );
     }
 }
 
@@ -290,20 +385,36 @@ async fn responses_carry_the_security_headers_and_no_cors_by_default() {
         .expect("answered");
     let h = res.headers();
     let csp = h["content-security-policy"].to_str().expect("ascii");
-    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert!(h.get("access-control-allow-origin").is_none());
-    let page = client().get(format!("{}/", server())).send().await.expect("answered");
+    let page = client()
+        .get(format!("{}/", server()))
+        .send()
+        .await
+        .expect("answered");
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
 }
 
 #[tokio::test]
 async fn a_server_that_is_still_loading_answers_503_and_stays_healthy() {
     let base = start(None);
     let c = client();
-    let res = c.get(format!("{base}/readyz")).send().await.expect("answered");
+    let res = c
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("answered");
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = res.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], "not_ready");
@@ -314,7 +425,14 @@ async fn a_server_that_is_still_loading_answers_503_and_stays_healthy() {
         .await
         .expect("answered");
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(c.get(format!("{base}/healthz")).send().await.expect("answered").status(), StatusCode::OK);
+    assert_eq!(
+        c.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("answered")
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[test]
@@ -331,8 +449,14 @@ fn the_binary_serves_until_sigterm_and_exits_cleanly() {
         .expect("belegt serve starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line).expect("a line");
-    let base = line.trim().strip_prefix("listening on ").expect("the listening line").to_string();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the listening line")
+        .to_string();
     let ready = blocking_status(&format!("{base}/readyz"));
     assert_eq!(ready, 200);
     let status = std::process::Command::new("kill")
@@ -346,7 +470,10 @@ fn the_binary_serves_until_sigterm_and_exits_cleanly() {
             assert!(exit.success(), "exit status {exit}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "belegt serve did not stop on SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "belegt serve did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }

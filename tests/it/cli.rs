@@ -28,7 +28,8 @@ fn belegt(seeds: &Path, index_dir: &Path, env: &[(&str, &str)], args: &[&str]) -
     for name in CLEARED {
         cmd.env_remove(name);
     }
-    cmd.env("BELEGT_SEEDS", seeds).env("BELEGT_INDEX_DIR", index_dir);
+    cmd.env("BELEGT_SEEDS", seeds)
+        .env("BELEGT_INDEX_DIR", index_dir);
     for (name, value) in env {
         cmd.env(name, value);
     }
@@ -61,11 +62,19 @@ fn json_of(out: &Output) -> Value {
 fn assert_fails_with(out: &Output, needles: &[&str]) {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "exit code; stderr: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "exactly one line on stderr: {stderr:?}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "exactly one line on stderr: {stderr:?}"
+    );
     for needle in needles {
         assert!(stderr.contains(needle), "stderr names {needle:?}: {stderr}");
     }
-    assert!(out.stdout.is_empty(), "nothing on stdout: {}", text(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout: {}",
+        text(&out.stdout)
+    );
 }
 
 fn field<'a>(object: &'a Value, name: &str) -> &'a Value {
@@ -80,14 +89,24 @@ fn belegt_index_json_prints_the_figures_of_the_build() {
     let index_dir = dir.path().join("index");
     let report = json_of(&belegt(&seeds, &index_dir, &[], &["index", "--json"]));
     assert_eq!(field(&report, "documents"), 2);
-    let chunks = field(&report, "chunks").as_u64().expect("chunks is a number");
+    let chunks = field(&report, "chunks")
+        .as_u64()
+        .expect("chunks is a number");
     assert!(chunks > 100, "{chunks} chunks");
     let seconds = field(&report, "seconds");
     for stage in ["prepare", "embed", "hnsw", "lexical", "write", "total"] {
-        assert!(field(seconds, stage).as_f64().is_some(), "seconds.{stage} is a number");
+        assert!(
+            field(seconds, stage).as_f64().is_some(),
+            "seconds.{stage} is a number"
+        );
     }
-    let generation = field(&report, "generation").as_str().expect("generation is a path");
-    assert!(Path::new(generation).starts_with(&index_dir), "{generation} lies in the index folder");
+    let generation = field(&report, "generation")
+        .as_str()
+        .expect("generation is a path");
+    assert!(
+        Path::new(generation).starts_with(&index_dir),
+        "{generation} lies in the index folder"
+    );
     assert!(Path::new(generation).join("manifest.json").is_file());
     assert!(index_dir.join("CURRENT").is_file());
 }
@@ -97,14 +116,20 @@ fn belegt_ask_json_prints_one_object_with_the_documented_fields() {
     let question = "Wer begleitet den Weg Bremens zu einer KI-Strategie wissenschaftlich?";
     let res = json_of(&belegt_shared(&["ask", "--json", question]));
     assert_eq!(field(&res, "question"), question);
-    assert!(field(&res, "answer").as_str().is_some_and(|a| a.contains("[1]")));
+    assert!(
+        field(&res, "answer")
+            .as_str()
+            .is_some_and(|a| a.contains("[1]"))
+    );
     assert_eq!(field(&res, "abstained"), false);
     assert_eq!(field(&res, "mode"), "extractive");
     let filters = field(&res, "filters");
     assert_eq!(field(filters, "states"), &serde_json::json!(["HB"]));
     assert_eq!(field(filters, "docs"), &serde_json::json!([]));
     assert_eq!(field(filters, "detected_from_question"), true);
-    let citations = field(&res, "citations").as_array().expect("citations is an array");
+    let citations = field(&res, "citations")
+        .as_array()
+        .expect("citations is an array");
     assert_eq!(citations.len(), 5);
     let engine = util::engine();
     for (i, c) in citations.iter().enumerate() {
@@ -126,17 +151,33 @@ fn belegt_ask_json_prints_one_object_with_the_documented_fields() {
         let start = field(c, "start").as_u64().expect("start is a number") as usize;
         let end = field(c, "end").as_u64().expect("end is a number") as usize;
         let slice: String = doc.text.chars().skip(start).take(end - start).collect();
-        assert_eq!(field(c, "text"), slice.as_str(), "citation {} is verbatim", i + 1);
+        assert_eq!(
+            field(c, "text"),
+            slice.as_str(),
+            "citation {} is verbatim",
+            i + 1
+        );
     }
     let timings = field(&res, "timings_ms");
     for name in ["embed", "search", "total"] {
-        assert!(field(timings, name).as_f64().is_some_and(|t| t >= 0.0), "timings_ms.{name}");
+        assert!(
+            field(timings, name).as_f64().is_some_and(|t| t >= 0.0),
+            "timings_ms.{name}"
+        );
     }
 }
 
 #[test]
 fn belegt_search_json_with_two_states_returns_ranked_hits_of_those_states() {
-    let res = json_of(&belegt_shared(&["search", "--json", "--state", "BY,BW", "-k", "10", "Verwaltungsassistent"]));
+    let res = json_of(&belegt_shared(&[
+        "search",
+        "--json",
+        "--state",
+        "BY,BW",
+        "-k",
+        "10",
+        "Verwaltungsassistent",
+    ]));
     assert_eq!(field(&res, "query"), "Verwaltungsassistent");
     let filters = field(&res, "filters");
     assert_eq!(field(filters, "states"), &serde_json::json!(["BY", "BW"]));
@@ -147,11 +188,24 @@ fn belegt_search_json_with_two_states_returns_ranked_hits_of_those_states() {
         assert_eq!(field(h, "rank"), i + 1);
         let dense = field(h, "dense_rank");
         let lexical = field(h, "lexical_rank");
-        assert!(dense.is_u64() || dense.is_null(), "dense_rank is a rank or null");
-        assert!(lexical.is_u64() || lexical.is_null(), "lexical_rank is a rank or null");
-        assert!(dense.is_u64() || lexical.is_u64(), "a hit comes from at least one ranking");
+        assert!(
+            dense.is_u64() || dense.is_null(),
+            "dense_rank is a rank or null"
+        );
+        assert!(
+            lexical.is_u64() || lexical.is_null(),
+            "lexical_rank is a rank or null"
+        );
+        assert!(
+            dense.is_u64() || lexical.is_u64(),
+            "a hit comes from at least one ranking"
+        );
         let state = field(h, "state").as_str().expect("every hit has a state");
-        assert!(["BY", "BW"].contains(&state), "hit {} is from {state}", i + 1);
+        assert!(
+            ["BY", "BW"].contains(&state),
+            "hit {} is from {state}",
+            i + 1
+        );
         assert!(field(h, "text").is_string());
     }
 }
@@ -166,15 +220,31 @@ fn an_empty_question_is_refused() {
 #[test]
 fn an_unknown_state_code_is_refused_with_the_valid_codes() {
     let empty = util::temp_dir();
-    let out = belegt(&util::project_seeds(), empty.path(), &[], &["ask", "--state", "XX", "Was plant Bayern?"]);
-    assert_fails_with(&out, &["XX", "BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH"]);
+    let out = belegt(
+        &util::project_seeds(),
+        empty.path(),
+        &[],
+        &["ask", "--state", "XX", "Was plant Bayern?"],
+    );
+    assert_fails_with(
+        &out,
+        &[
+            "XX",
+            "BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH",
+        ],
+    );
 }
 
 #[test]
 fn k_outside_one_to_fifty_is_refused() {
     let empty = util::temp_dir();
     for k in ["0", "51"] {
-        let out = belegt(&util::project_seeds(), empty.path(), &[], &["search", "-k", k, "Polizei"]);
+        let out = belegt(
+            &util::project_seeds(),
+            empty.path(),
+            &[],
+            &["search", "-k", k, "Polizei"],
+        );
         assert_fails_with(&out, &["between 1 and 50", k]);
     }
 }
@@ -182,7 +252,12 @@ fn k_outside_one_to_fifty_is_refused() {
 #[test]
 fn a_missing_index_says_to_run_belegt_index() {
     let empty = util::temp_dir();
-    let out = belegt(&util::project_seeds(), empty.path(), &[], &["ask", "Was plant Bayern?"]);
+    let out = belegt(
+        &util::project_seeds(),
+        empty.path(),
+        &[],
+        &["ask", "Was plant Bayern?"],
+    );
     assert_fails_with(&out, &["belegt index"]);
 }
 
@@ -190,7 +265,12 @@ fn a_missing_index_says_to_run_belegt_index() {
 fn a_missing_onnx_runtime_library_is_one_error_line() {
     let empty = util::temp_dir();
     let lib = "/nonexistent/libonnxruntime.so";
-    let out = belegt(&util::project_seeds(), empty.path(), &[("BELEGT_ORT_LIB", lib)], &["ask", "Was plant Bayern?"]);
+    let out = belegt(
+        &util::project_seeds(),
+        empty.path(),
+        &[("BELEGT_ORT_LIB", lib)],
+        &["ask", "Was plant Bayern?"],
+    );
     assert_fails_with(&out, &["ONNX Runtime", lib]);
 }
 
@@ -198,6 +278,11 @@ fn a_missing_onnx_runtime_library_is_one_error_line() {
 fn a_missing_model_directory_is_one_error_line() {
     let empty = util::temp_dir();
     let model = "/nonexistent-dir";
-    let out = belegt(&util::project_seeds(), empty.path(), &[("BELEGT_MODEL", model)], &["ask", "Was plant Bayern?"]);
+    let out = belegt(
+        &util::project_seeds(),
+        empty.path(),
+        &[("BELEGT_MODEL", model)],
+        &["ask", "Was plant Bayern?"],
+    );
     assert_fails_with(&out, &[model, "not found"]);
 }

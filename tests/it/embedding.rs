@@ -29,7 +29,8 @@ struct ReferenceItem {
 
 fn reference() -> Reference {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/model-reference.json");
-    let text = std::fs::read_to_string(&path).expect("tests/fixtures/model-reference.json is readable");
+    let text =
+        std::fs::read_to_string(&path).expect("tests/fixtures/model-reference.json is readable");
     serde_json::from_str(&text).expect("the reference file parses")
 }
 
@@ -73,7 +74,11 @@ fn the_model_reproduces_every_reference_embedding() {
             ));
         }
     }
-    assert!(failures.is_empty(), "embeddings off the reference:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "embeddings off the reference:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -98,14 +103,24 @@ fn the_model_describes_itself_as_e5_with_its_prefixes_and_unit_vectors() {
     assert_eq!(info.dim, 384);
     assert_eq!(info.query_prefix, "query: ");
     assert_eq!(info.passage_prefix, "passage: ");
-    assert!(info.id.contains("e5"), "model id {:?} names the model", info.id);
-    let passages: Vec<String> = (1..=6).map(|i| format!("Absatz Nummer {i} über Verwaltung.")).collect();
+    assert!(
+        info.id.contains("e5"),
+        "model id {:?} names the model",
+        info.id
+    );
+    let passages: Vec<String> = (1..=6)
+        .map(|i| format!("Absatz Nummer {i} über Verwaltung."))
+        .collect();
     let mut progress = Vec::new();
     let vectors = model
         .embed_passages(&passages, |done| progress.push(done))
         .expect("passages embed");
     assert_eq!(vectors.len(), passages.len());
-    assert_eq!(progress.last(), Some(&passages.len()), "progress ends at the number of passages");
+    assert_eq!(
+        progress.last(),
+        Some(&passages.len()),
+        "progress ends at the number of passages"
+    );
     for v in vectors {
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "vector norm {norm}");
@@ -127,8 +142,14 @@ fn a_missing_model_directory_is_an_error_not_a_panic() {
     match Embedder::load(&spec_with_model_dir(missing)) {
         Err(e @ EmbedError::Model { .. }) => {
             let message = e.to_string();
-            assert!(message.contains("/nonexistent-belegt-model-dir"), "names the directory: {message}");
-            assert!(message.contains("not found"), "says what is wrong: {message}");
+            assert!(
+                message.contains("/nonexistent-belegt-model-dir"),
+                "names the directory: {message}"
+            );
+            assert!(
+                message.contains("not found"),
+                "says what is wrong: {message}"
+            );
         }
         Err(other) => panic!("expected a model error, got {other}"),
         Ok(_) => panic!("a missing model directory loaded"),
@@ -142,7 +163,10 @@ fn a_model_directory_without_model_files_is_an_error_not_a_panic() {
     match Embedder::load(&spec_with_model_dir(empty.path().to_path_buf())) {
         Err(e @ EmbedError::Model { .. }) => {
             let message = e.to_string();
-            assert!(message.contains("cannot read"), "says which file is missing: {message}");
+            assert!(
+                message.contains("cannot read"),
+                "says which file is missing: {message}"
+            );
         }
         Err(other) => panic!("expected a model error, got {other}"),
         Ok(_) => panic!("an empty model directory loaded"),

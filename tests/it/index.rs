@@ -14,7 +14,8 @@ use crate::util;
 /// What an index of `seeds_dir` built now with the installed model must match.
 fn expected(seeds_dir: &Path) -> Expected {
     let engine = util::engine();
-    Index::expected(seeds_dir, &engine.embedder, ChunkParams::default()).expect("the seeds fingerprint")
+    Index::expected(seeds_dir, &engine.embedder, ChunkParams::default())
+        .expect("the seeds fingerprint")
 }
 
 /// A temporary copy of the shared index folder; the copy is `dir.path().join("index")`.
@@ -57,8 +58,14 @@ fn an_index_opens_again_with_the_same_chunks_and_the_same_results() {
             ..Filters::default()
         },
     ];
-    for question in ["KI in der Landesverwaltung", "Förderung von Start-ups und Gründungen"] {
-        let v = engine.embedder.embed_query(question).expect("the question embeds");
+    for question in [
+        "KI in der Landesverwaltung",
+        "Förderung von Start-ups und Gründungen",
+    ] {
+        let v = engine
+            .embedder
+            .embed_query(question)
+            .expect("the question embeds");
         for f in &filters {
             let first: Vec<usize> = retrieve::search_with_vector(&engine.index, question, &v, f, 5)
                 .iter()
@@ -84,11 +91,17 @@ fn a_changed_seed_file_makes_the_index_stale() {
     let err = open_err(&util::shared().index_dir, &expected(&seeds));
     match &err {
         IndexError::Stale { reason, .. } => {
-            assert!(reason.contains("documents"), "the reason names the documents: {reason}")
+            assert!(
+                reason.contains("documents"),
+                "the reason names the documents: {reason}"
+            )
         }
         other => panic!("expected a stale index, got {other}"),
     }
-    assert!(err.to_string().contains("belegt index"), "says how to fix it: {err}");
+    assert!(
+        err.to_string().contains("belegt index"),
+        "says how to fix it: {err}"
+    );
 }
 
 #[test]
@@ -99,9 +112,15 @@ fn an_index_of_another_format_version_is_stale() {
         serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest.json is readable"))
             .expect("manifest.json parses");
     manifest["format_version"] = serde_json::json!(999);
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("serializes")).expect("write manifest");
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_vec(&manifest).expect("serializes"),
+    )
+    .expect("write manifest");
     match open_err(&copy, &expected(&util::shared().seeds_dir)) {
-        IndexError::Stale { reason, .. } => assert!(reason.contains("999"), "names the version: {reason}"),
+        IndexError::Stale { reason, .. } => {
+            assert!(reason.contains("999"), "names the version: {reason}")
+        }
         other => panic!("expected a stale index, got {other}"),
     }
 }
@@ -115,7 +134,10 @@ fn a_truncated_vector_file_is_reported_as_corrupt() {
     match open_err(&copy, &expected(&util::shared().seeds_dir)) {
         IndexError::Corrupt { message, .. } => {
             assert!(message.contains("vectors.bin"), "names the file: {message}");
-            assert!(message.contains("checksum"), "says the checksum failed: {message}");
+            assert!(
+                message.contains("checksum"),
+                "says the checksum failed: {message}"
+            );
         }
         other => panic!("expected a corrupt index, got {other}"),
     }
@@ -127,8 +149,14 @@ fn a_missing_or_empty_index_folder_is_reported_as_missing() {
     let expected = expected(&util::shared().seeds_dir);
     for index_dir in [dir.path().join("never-built"), dir.path().to_path_buf()] {
         let err = open_err(&index_dir, &expected);
-        assert!(matches!(err, IndexError::Missing { .. }), "expected a missing index, got {err}");
-        assert!(err.to_string().contains("belegt index"), "says how to fix it: {err}");
+        assert!(
+            matches!(err, IndexError::Missing { .. }),
+            "expected a missing index, got {err}"
+        );
+        assert!(
+            err.to_string().contains("belegt index"),
+            "says how to fix it: {err}"
+        );
     }
 }
 
@@ -167,43 +195,73 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
     // A build that died before switching CURRENT leaves a temporary and an unnamed generation.
     let old_generation = live_generation(&index_dir);
     for leftover in [".tmp-gen-x", "gen-y"] {
-        std::fs::create_dir_all(index_dir.join(leftover).join("lexical")).expect("create a leftover");
-        std::fs::write(index_dir.join(leftover).join("store.json"), b"{ half written").expect("write garbage");
-        std::fs::write(index_dir.join(leftover).join("manifest.json"), b"garbage").expect("write garbage");
+        std::fs::create_dir_all(index_dir.join(leftover).join("lexical"))
+            .expect("create a leftover");
+        std::fs::write(
+            index_dir.join(leftover).join("store.json"),
+            b"{ half written",
+        )
+        .expect("write garbage");
+        std::fs::write(index_dir.join(leftover).join("manifest.json"), b"garbage")
+            .expect("write garbage");
     }
-    let old = index::open(&index_dir, &expected(&seeds)).expect("the previous generation still loads");
+    let old =
+        index::open(&index_dir, &expected(&seeds)).expect("the previous generation still loads");
     assert_eq!(old.dir, old_generation);
     assert_eq!(old.store.chunks.len(), shared.report.chunks);
     drop(old);
 
     // A third document, with its own headings, for Bremen.
-    std::fs::write(seeds.join("bremen-ki-lotsen.txt"), THIRD_DOC).expect("write the third document");
+    std::fs::write(seeds.join("bremen-ki-lotsen.txt"), THIRD_DOC)
+        .expect("write the third document");
     let catalog_path = seeds.join("catalog.toml");
     let mut catalog = std::fs::read_to_string(&catalog_path).expect("the catalog is readable");
     catalog.push_str(THIRD_DOC_CATALOG);
     std::fs::write(&catalog_path, catalog).expect("extend the catalog");
     let expected_now = expected(&seeds);
     assert!(
-        matches!(index::open(&index_dir, &expected_now), Err(IndexError::Stale { .. })),
+        matches!(
+            index::open(&index_dir, &expected_now),
+            Err(IndexError::Stale { .. })
+        ),
         "a new document makes the index stale"
     );
 
     let mut model = util::model();
-    let report = index::build(&seeds, &index_dir, &mut model, ChunkParams::default(), |_| {})
-        .expect("the index builds with the third document");
+    let report = index::build(
+        &seeds,
+        &index_dir,
+        &mut model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the index builds with the third document");
     assert_eq!(report.documents, 3);
     assert!(report.chunks > shared.report.chunks);
 
     // The next build cleaned up: only CURRENT, the lock and the new generation are left.
     let mut names: Vec<String> = std::fs::read_dir(&index_dir)
         .expect("the index folder is readable")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().to_string())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .to_string()
+        })
         .filter(|n| n != ".lock")
         .collect();
     names.sort();
-    let generation = report.generation.file_name().expect("a generation name").to_string_lossy().to_string();
+    let generation = report
+        .generation
+        .file_name()
+        .expect("a generation name")
+        .to_string_lossy()
+        .to_string();
     assert_eq!(names, vec!["CURRENT".to_string(), generation]);
-    assert!(!old_generation.exists(), "the previous generation was removed");
+    assert!(
+        !old_generation.exists(),
+        "the previous generation was removed"
+    );
 
     let index = index::open(&index_dir, &expected_now).expect("the new index opens");
     let (doc_pos, doc) = index
@@ -215,9 +273,21 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
         .expect("the third document is stored");
     assert_eq!(doc.state.as_deref(), Some("HB"));
     let titles: Vec<&str> = doc.sections.iter().map(|s| s.title.as_str()).collect();
-    assert_eq!(titles, vec!["BREMER KI-LOTSENDIENST", "HAFENLOGISTIK UND KI"]);
-    assert!(doc.sections.iter().all(|s| s.state.as_deref() == Some("HB")));
-    let own: Vec<_> = index.store.chunks.iter().filter(|c| c.doc == doc_pos).collect();
+    assert_eq!(
+        titles,
+        vec!["BREMER KI-LOTSENDIENST", "HAFENLOGISTIK UND KI"]
+    );
+    assert!(
+        doc.sections
+            .iter()
+            .all(|s| s.state.as_deref() == Some("HB"))
+    );
+    let own: Vec<_> = index
+        .store
+        .chunks
+        .iter()
+        .filter(|c| c.doc == doc_pos)
+        .collect();
     assert!(!own.is_empty(), "the third document has chunks");
     assert!(own.iter().all(|c| c.state.as_deref() == Some("HB")));
 
@@ -233,10 +303,21 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
     let chunk = &index.store.chunks[top.chunk];
     assert_eq!(chunk.doc, doc_pos, "the best hit is the third document's");
     assert_eq!(chunk.state.as_deref(), Some("HB"));
-    assert!(index.store.chunk_text(top.chunk).contains("Containerschiffen"));
+    assert!(
+        index
+            .store
+            .chunk_text(top.chunk)
+            .contains("Containerschiffen")
+    );
 
     // The two original documents are chunked exactly as before: ids are stable across builds.
-    let before: Vec<String> = util::engine().index.store.chunks.iter().map(|c| c.id.clone()).collect();
+    let before: Vec<String> = util::engine()
+        .index
+        .store
+        .chunks
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let after: Vec<String> = index
         .store
         .chunks
@@ -244,5 +325,8 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
         .filter(|c| c.doc != doc_pos)
         .map(|c| c.id.clone())
         .collect();
-    assert_eq!(after, before, "the original documents' chunk ids are the same in both builds");
+    assert_eq!(
+        after, before,
+        "the original documents' chunk ids are the same in both builds"
+    );
 }

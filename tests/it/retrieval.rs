@@ -50,11 +50,23 @@ fn assert_citations_are_verbatim(engine: &Engine, citations: &[CitationJson]) {
             .unwrap_or_else(|| panic!("citation [{}] names an unknown document {}", c.n, c.doc));
         assert_eq!(c.doc_title, doc.title);
         assert!(c.start < c.end, "citation [{}] has a span", c.n);
-        let slice: String = doc.text.chars().skip(c.start).take(c.end - c.start).collect();
-        assert_eq!(slice, c.text, "citation [{}] is the document text at {}..{}", c.n, c.start, c.end);
+        let slice: String = doc
+            .text
+            .chars()
+            .skip(c.start)
+            .take(c.end - c.start)
+            .collect();
+        assert_eq!(
+            slice, c.text,
+            "citation [{}] is the document text at {}..{}",
+            c.n, c.start, c.end
+        );
         assert_eq!(
             c.state_name.as_deref(),
-            c.state.as_deref().and_then(StateCode::parse).map(StateCode::name),
+            c.state
+                .as_deref()
+                .and_then(StateCode::parse)
+                .map(StateCode::name),
             "citation [{}] names its state",
             c.n
         );
@@ -62,7 +74,10 @@ fn assert_citations_are_verbatim(engine: &Engine, citations: &[CitationJson]) {
 }
 
 /// The first of `citations` (best first) that satisfies `wanted`, as its number.
-fn first_citing(citations: &[CitationJson], wanted: impl Fn(&CitationJson) -> bool) -> Option<usize> {
+fn first_citing(
+    citations: &[CitationJson],
+    wanted: impl Fn(&CitationJson) -> bool,
+) -> Option<usize> {
     citations.iter().find(|c| wanted(c)).map(|c| c.n)
 }
 
@@ -71,11 +86,15 @@ fn a_question_about_forged_documents_at_the_police_in_baden_wuerttemberg_finds_d
     let mut engine = util::engine();
     let res = ask(
         &mut engine,
-        &request("Mit welcher Software erkennt das Landeskriminalamt in Baden-Württemberg gefälschte Urkunden?"),
+        &request(
+            "Mit welcher Software erkennt das Landeskriminalamt in Baden-Württemberg gefälschte Urkunden?",
+        ),
     );
     assert_eq!(res.citations.len(), 5);
     assert!(
-        first_citing(&res.citations, |c| c.state.as_deref() == Some("BW") && c.text.contains("DOKIQ")).is_some(),
+        first_citing(&res.citations, |c| c.state.as_deref() == Some("BW")
+            && c.text.contains("DOKIQ"))
+        .is_some(),
         "BW's DOKIQ passage is in the top 5: {:#?}",
         res.citations
     );
@@ -85,7 +104,10 @@ fn a_question_about_forged_documents_at_the_police_in_baden_wuerttemberg_finds_d
 #[test]
 fn a_question_about_berlins_taskforce_ki_finds_who_leads_it() {
     let mut engine = util::engine();
-    let res = ask(&mut engine, &request("Unter wessen Federführung arbeitet die Taskforce KI im Land Berlin?"));
+    let res = ask(
+        &mut engine,
+        &request("Unter wessen Federführung arbeitet die Taskforce KI im Land Berlin?"),
+    );
     assert!(
         first_citing(&res.citations, |c| c.state.as_deref() == Some("BE")
             && c.text.contains("Taskforce")
@@ -95,7 +117,11 @@ fn a_question_about_berlins_taskforce_ki_finds_who_leads_it() {
         res.citations
     );
     assert!(!res.abstained);
-    assert!(res.answer.contains("Senatskanzlei"), "the answer quotes the lead: {}", res.answer);
+    assert!(
+        res.answer.contains("Senatskanzlei"),
+        "the answer quotes the lead: {}",
+        res.answer
+    );
 }
 
 #[test]
@@ -103,7 +129,9 @@ fn a_question_about_a_saxon_strategy_goal_finds_the_strategy_document() {
     let mut engine = util::engine();
     let res = ask(
         &mut engine,
-        &request("Welche zentrale Stelle will Sachsen bei seiner Digitalagentur aufbauen, um die KI-Akteure zu vernetzen?"),
+        &request(
+            "Welche zentrale Stelle will Sachsen bei seiner Digitalagentur aufbauen, um die KI-Akteure zu vernetzen?",
+        ),
     );
     assert!(
         first_citing(&res.citations, |c| c.doc == "sachsen-ki-strategie"
@@ -118,12 +146,16 @@ fn a_question_about_a_saxon_strategy_goal_finds_the_strategy_document() {
 #[test]
 fn an_english_question_finds_the_german_passage() {
     let mut engine = util::engine();
-    let res = search(&mut engine, &request("Which software helps to detect forged documents, stamps and seals?"));
+    let res = search(
+        &mut engine,
+        &request("Which software helps to detect forged documents, stamps and seals?"),
+    );
     assert!(!res.filters.detected_from_question, "no state is named");
     assert!(
         res.hits
             .iter()
-            .any(|h| h.passage.state.as_deref() == Some("BW") && h.passage.text.contains("Urkundenfälschungen")),
+            .any(|h| h.passage.state.as_deref() == Some("BW")
+                && h.passage.text.contains("Urkundenfälschungen")),
         "BW's passage on forged documents is in the top 5: {:#?}",
         res.hits
     );
@@ -132,18 +164,28 @@ fn an_english_question_finds_the_german_passage() {
 #[test]
 fn naming_bayern_in_the_question_searches_only_bavaria() {
     let mut engine = util::engine();
-    let res = ask(&mut engine, &request("Was plant Bayern, um kleine und mittlere Firmen beim Einsatz von KI zu unterstützen?"));
+    let res = ask(
+        &mut engine,
+        &request(
+            "Was plant Bayern, um kleine und mittlere Firmen beim Einsatz von KI zu unterstützen?",
+        ),
+    );
     assert_eq!(res.filters.states, vec!["BY"]);
     assert!(res.filters.docs.is_empty());
     assert!(res.filters.detected_from_question);
     assert!(
-        res.filters.reason.as_deref().is_some_and(|r| r.contains("Bayern")),
+        res.filters
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("Bayern")),
         "the reason names the words: {:?}",
         res.filters.reason
     );
     assert_eq!(res.citations.len(), 5);
     assert!(
-        res.citations.iter().all(|c| c.state.as_deref() == Some("BY")),
+        res.citations
+            .iter()
+            .all(|c| c.state.as_deref() == Some("BY")),
         "all citations are Bavaria's: {:?}",
         res.citations.iter().map(|c| &c.state).collect::<Vec<_>>()
     );
@@ -160,7 +202,11 @@ fn an_explicit_state_filter_wins_over_the_states_named_in_the_question() {
     assert_eq!(res.filters.states, vec!["HH"]);
     assert!(!res.filters.detected_from_question);
     assert_eq!(res.hits.len(), 5);
-    assert!(res.hits.iter().all(|h| h.passage.state.as_deref() == Some("HH")));
+    assert!(
+        res.hits
+            .iter()
+            .all(|h| h.passage.state.as_deref() == Some("HH"))
+    );
     assert!(
         res.hits.iter().any(|h| h.passage.text.contains("LLMoin")),
         "Hamburg's own language model is in the top 5: {:#?}",
@@ -179,9 +225,16 @@ fn a_document_filter_keeps_only_that_document() {
     let res = search(&mut engine, &req);
     assert_eq!(res.filters.docs, vec!["sachsen-ki-strategie"]);
     assert_eq!(res.hits.len(), 10);
-    assert!(res.hits.iter().all(|h| h.passage.doc == "sachsen-ki-strategie"));
     assert!(
-        res.hits.iter().take(5).any(|h| h.passage.text.contains("ASEL")),
+        res.hits
+            .iter()
+            .all(|h| h.passage.doc == "sachsen-ki-strategie")
+    );
+    assert!(
+        res.hits
+            .iter()
+            .take(5)
+            .any(|h| h.passage.text.contains("ASEL")),
         "the Saxon police project is in the top 5: {:#?}",
         res.hits
     );
@@ -196,7 +249,8 @@ fn a_document_filter_keeps_only_that_document() {
     assert!(
         res.hits
             .iter()
-            .all(|h| h.passage.doc == "dmk-2024-laenderberichte-ki" && h.passage.state.as_deref() == Some("SN"))
+            .all(|h| h.passage.doc == "dmk-2024-laenderberichte-ki"
+                && h.passage.state.as_deref() == Some("SN"))
     );
 }
 
@@ -214,8 +268,16 @@ fn a_hyphenated_query_finds_the_glued_spelling_of_the_document() {
         .hits
         .iter()
         .find(|h| h.passage.doc == "sachsen-ki-strategie" && h.passage.text.contains("KIStrategie"))
-        .unwrap_or_else(|| panic!("a passage spelling KIStrategie is in the top 5: {:#?}", res.hits));
-    assert!(glued_hit.lexical_rank.is_some(), "it was found lexically: {glued_hit:#?}");
+        .unwrap_or_else(|| {
+            panic!(
+                "a passage spelling KIStrategie is in the top 5: {:#?}",
+                res.hits
+            )
+        });
+    assert!(
+        glued_hit.lexical_rank.is_some(),
+        "it was found lexically: {glued_hit:#?}"
+    );
 }
 
 #[test]
@@ -238,36 +300,55 @@ fn cited_sentences(answer: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     let mut rest = answer;
     while let Some(open) = rest.find('[') {
-        let close = rest[open..].find(']').map(|c| open + c).expect("a closed marker");
+        let close = rest[open..]
+            .find(']')
+            .map(|c| open + c)
+            .expect("a closed marker");
         let n = rest[open + 1..close]
             .parse()
             .unwrap_or_else(|_| panic!("marker {:?} is a number", &rest[open..=close]));
         out.push((rest[..open].trim().to_string(), n));
         rest = &rest[close + 1..];
     }
-    assert!(rest.trim().is_empty(), "the answer ends with a marker: {answer:?}");
+    assert!(
+        rest.trim().is_empty(),
+        "the answer ends with a marker: {answer:?}"
+    );
     out
 }
 
 #[test]
 fn an_answerable_question_gets_sentences_with_markers_that_point_to_citations() {
     let mut engine = util::engine();
-    let res = ask(&mut engine, &request("Wer begleitet den Weg Bremens zu einer KI-Strategie wissenschaftlich?"));
+    let res = ask(
+        &mut engine,
+        &request("Wer begleitet den Weg Bremens zu einer KI-Strategie wissenschaftlich?"),
+    );
     assert!(!res.abstained, "answered: {}", res.answer);
     assert_eq!(res.mode, "extractive");
     let sentences = cited_sentences(&res.answer);
-    assert!(!sentences.is_empty(), "the answer has [n] markers: {}", res.answer);
+    assert!(
+        !sentences.is_empty(),
+        "the answer has [n] markers: {}",
+        res.answer
+    );
     for (sentence, n) in &sentences {
-        let citation = res
-            .citations
-            .get(n.wrapping_sub(1))
-            .unwrap_or_else(|| panic!("marker [{n}] has no citation (there are {})", res.citations.len()));
+        let citation = res.citations.get(n.wrapping_sub(1)).unwrap_or_else(|| {
+            panic!(
+                "marker [{n}] has no citation (there are {})",
+                res.citations.len()
+            )
+        });
         assert!(
             citation.text.contains(sentence.as_str()),
             "the sentence {sentence:?} is verbatim in citation [{n}]: {:?}",
             citation.text
         );
     }
-    assert!(res.answer.contains("Stiftungsprofessur"), "the answer says who: {}", res.answer);
+    assert!(
+        res.answer.contains("Stiftungsprofessur"),
+        "the answer says who: {}",
+        res.answer
+    );
     assert_eq!(res.citations[0].state.as_deref(), Some("HB"));
 }

@@ -38,7 +38,12 @@ fn paragraph_with<'a>(doc: &'a Document, needle: &str) -> &'a Paragraph {
         .iter()
         .filter(|p| doc.text[p.span.clone()].contains(needle))
         .collect();
-    assert_eq!(found.len(), 1, "paragraphs of {} containing {needle:?}", doc.meta.id);
+    assert_eq!(
+        found.len(),
+        1,
+        "paragraphs of {} containing {needle:?}",
+        doc.meta.id
+    );
     found[0]
 }
 
@@ -54,10 +59,16 @@ fn the_protocol_has_one_state_section_for_each_reporting_state_and_none_for_mv()
         .collect();
     assert_eq!(
         state_sections,
-        vec!["BW", "BY", "BE", "BB", "HB", "HH", "HE", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"]
+        vec![
+            "BW", "BY", "BE", "BB", "HB", "HH", "HE", "NI", "NW", "RP", "SL", "SN", "ST", "SH",
+            "TH"
+        ]
     );
     assert!(
-        doc.structure.paragraphs.iter().all(|p| p.state.map(StateCode::code) != Some("MV")),
+        doc.structure
+            .paragraphs
+            .iter()
+            .all(|p| p.state.map(StateCode::code) != Some("MV")),
         "Mecklenburg-Vorpommern gave no report, so no paragraph is MV's"
     );
 }
@@ -75,7 +86,10 @@ fn the_strategy_has_a_chapter_for_each_of_its_nine_goals() {
     let expected: Vec<String> = (1..=9).map(|n| format!("STRATEGIEZIEL {n}")).collect();
     assert_eq!(chapters, expected);
     assert!(
-        doc.structure.paragraphs.iter().all(|p| p.state.map(StateCode::code) == Some("SN")),
+        doc.structure
+            .paragraphs
+            .iter()
+            .all(|p| p.state.map(StateCode::code) == Some("SN")),
         "every paragraph of the Saxon strategy is Saxony's"
     );
     let goal_of = |needle: &str| {
@@ -96,18 +110,44 @@ fn the_strategy_has_a_chapter_for_each_of_its_nine_goals() {
 fn paragraphs_that_do_not_name_their_state_belong_to_the_reporting_state() {
     let doc = document(&documents(), PROTOCOL);
     let samples = [
-        ("Auch im polizeilichen Bereich ist Künstliche Intelligenz die Schlüsseltechnologie", "BW"),
-        ("sollen Unternehmen schnell und vor allem kostengünstig zur Compliance mit dem AI Act", "BY"),
-        ("Diese Taskforce soll aktuelle Entwicklungen im Bereich der KI beobachten", "BE"),
-        ("Seit dem offiziellen Start finden teils mehrfach wöchentlich diese Veranstaltungen statt", "ST"),
-        ("Zusätzlich sind Schulungen für den Einsatz von KI in der Verwaltung avisiert.", "RP"),
-        ("Zudem ist derzeitig eine Erweiterung des TZLR-Angebotes", "TH"),
+        (
+            "Auch im polizeilichen Bereich ist Künstliche Intelligenz die Schlüsseltechnologie",
+            "BW",
+        ),
+        (
+            "sollen Unternehmen schnell und vor allem kostengünstig zur Compliance mit dem AI Act",
+            "BY",
+        ),
+        (
+            "Diese Taskforce soll aktuelle Entwicklungen im Bereich der KI beobachten",
+            "BE",
+        ),
+        (
+            "Seit dem offiziellen Start finden teils mehrfach wöchentlich diese Veranstaltungen statt",
+            "ST",
+        ),
+        (
+            "Zusätzlich sind Schulungen für den Einsatz von KI in der Verwaltung avisiert.",
+            "RP",
+        ),
+        (
+            "Zudem ist derzeitig eine Erweiterung des TZLR-Angebotes",
+            "TH",
+        ),
     ];
     for (needle, state) in samples {
         let p = paragraph_with(&doc, needle);
-        assert_eq!(p.state.map(StateCode::code), Some(state), "state of the paragraph with {needle:?}");
+        assert_eq!(
+            p.state.map(StateCode::code),
+            Some(state),
+            "state of the paragraph with {needle:?}"
+        );
         let section = &doc.structure.sections[p.section];
-        assert_eq!(section.state.map(StateCode::code), Some(state), "state of its section");
+        assert_eq!(
+            section.state.map(StateCode::code),
+            Some(state),
+            "state of its section"
+        );
     }
 }
 
@@ -115,9 +155,21 @@ fn paragraphs_that_do_not_name_their_state_belong_to_the_reporting_state() {
 fn normalizing_the_seeds_twice_changes_nothing() {
     for source in catalog::load(&util::project_seeds()).expect("the seeds load") {
         let once = normalize(&source.raw);
-        assert!(is_canonical(&once), "{} is canonical after normalizing", source.meta.id);
-        assert!(once == normalize(&once), "normalize is a fixed point on {}", source.meta.id);
-        assert!(once.len() > source.raw.len() / 2, "{} kept its text", source.meta.id);
+        assert!(
+            is_canonical(&once),
+            "{} is canonical after normalizing",
+            source.meta.id
+        );
+        assert!(
+            once == normalize(&once),
+            "normalize is a fixed point on {}",
+            source.meta.id
+        );
+        assert!(
+            once.len() > source.raw.len() / 2,
+            "{} kept its text",
+            source.meta.id
+        );
     }
 }
 
@@ -129,16 +181,37 @@ fn every_chunk_is_verbatim_document_text_at_its_offsets() {
     assert_eq!(store.docs.len(), docs.len());
     for (stored, fresh) in store.docs.iter().zip(&docs) {
         assert_eq!(stored.id, fresh.meta.id);
-        assert!(stored.text == fresh.text, "the stored text of {} is its canonical text", stored.id);
+        assert!(
+            stored.text == fresh.text,
+            "the stored text of {} is its canonical text",
+            stored.id
+        );
     }
     for (i, c) in store.chunks.iter().enumerate() {
         let doc = &store.docs[c.doc];
-        let by_bytes = doc.text.get(c.start..c.end).expect("byte offsets on char boundaries");
+        let by_bytes = doc
+            .text
+            .get(c.start..c.end)
+            .expect("byte offsets on char boundaries");
         assert_eq!(store.chunk_text(i), by_bytes);
-        let by_chars: String = doc.text.chars().skip(c.start_char).take(c.end_char - c.start_char).collect();
-        assert_eq!(by_chars, by_bytes, "char and byte offsets of {} agree", c.id);
+        let by_chars: String = doc
+            .text
+            .chars()
+            .skip(c.start_char)
+            .take(c.end_char - c.start_char)
+            .collect();
+        assert_eq!(
+            by_chars, by_bytes,
+            "char and byte offsets of {} agree",
+            c.id
+        );
         assert!(!by_bytes.trim().is_empty(), "{} is not blank", c.id);
-        assert_eq!(by_bytes.trim(), by_bytes, "{} has no surrounding white space", c.id);
+        assert_eq!(
+            by_bytes.trim(),
+            by_bytes,
+            "{} has no surrounding white space",
+            c.id
+        );
     }
 }
 
@@ -167,11 +240,25 @@ fn no_chunk_crosses_a_section_and_each_carries_its_sections_state() {
         match containing.as_slice() {
             [s] => {
                 assert_eq!(c.section, s.title, "section label of {}", c.id);
-                assert_eq!(c.state, s.state.clone().or(doc.state.clone()), "state of {}", c.id);
+                assert_eq!(
+                    c.state,
+                    s.state.clone().or(doc.state.clone()),
+                    "state of {}",
+                    c.id
+                );
             }
             [] => {
-                assert!(c.section.is_empty(), "{} lies in no section but is labelled {:?}", c.id, c.section);
-                assert!(c.end_char <= doc.sections[0].start, "{} is in the preamble", c.id);
+                assert!(
+                    c.section.is_empty(),
+                    "{} lies in no section but is labelled {:?}",
+                    c.id,
+                    c.section
+                );
+                assert!(
+                    c.end_char <= doc.sections[0].start,
+                    "{} is in the preamble",
+                    c.id
+                );
             }
             many => panic!("chunk {} lies in {} overlapping sections", c.id, many.len()),
         }
@@ -198,7 +285,13 @@ fn every_chunk_fits_the_token_budget_unless_it_is_one_word() {
 #[test]
 fn chunk_ids_are_unique_and_the_same_on_every_build() {
     let engine = util::engine();
-    let built: Vec<String> = engine.index.store.chunks.iter().map(|c| c.id.clone()).collect();
+    let built: Vec<String> = engine
+        .index
+        .store
+        .chunks
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     let unique: HashSet<&String> = built.iter().collect();
     assert_eq!(unique.len(), built.len(), "chunk ids are unique");
     for c in &engine.index.store.chunks {
@@ -209,5 +302,8 @@ fn chunk_ids_are_unique_and_the_same_on_every_build() {
         engine.embedder.count_tokens(t)
     });
     let rebuilt: Vec<String> = again.chunks.iter().map(|c| c.id.clone()).collect();
-    assert_eq!(rebuilt, built, "chunking the same seeds again gives the same ids");
+    assert_eq!(
+        rebuilt, built,
+        "chunking the same seeds again gives the same ids"
+    );
 }

@@ -90,8 +90,8 @@ pub fn shared() -> &'static Shared {
         let (dir, seeds_dir) = seeds_copy();
         let index_dir = dir.path().join("index");
         let config = config_for(&seeds_dir, &index_dir);
-        let (engine, report) =
-            Engine::build(config, load_model(), |_| {}).expect("the real seeds index with the real model");
+        let (engine, report) = Engine::build(config, load_model(), |_| {})
+            .expect("the real seeds index with the real model");
         Shared {
             seeds_dir,
             index_dir,
