@@ -110,6 +110,23 @@ impl AppState {
     }
 }
 
+/// Adds `charset=utf-8` to text responses that lack it (static files, event streams).
+async fn utf8_charset(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if let Some(ct) = content_type
+        && (ct.starts_with("text/") || ct.starts_with("application/javascript"))
+        && !ct.contains("charset")
+        && let Ok(v) = HeaderValue::from_str(&format!("{ct}; charset=utf-8"))
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    response
+}
+
 async fn track(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
@@ -161,6 +178,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api", get(error::not_found))
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(static_files)
+        .layer(middleware::from_fn(utf8_charset))
         .layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -8,7 +8,7 @@
 //!
 //! **Invariant:** a chunk's text is `doc_text[span]`; no chunk crosses a section or
 //! state boundary; no chunk holds more than `max_tokens` tokens unless a single word
-//! does.
+//! does; no chunk has fewer than [`MIN_WORDS`] words with letters.
 
 use std::ops::Range;
 
@@ -106,13 +106,23 @@ fn flush(
         };
     }
     if let Some((span, _, first)) = current {
-        debug_assert!(!text[span.clone()].trim().is_empty());
         out.push(ChunkSpan {
             span,
             section,
             first_paragraph: first,
         });
     }
+    // Fragments (figure labels, a lone "Anlage 6:") are no evidence for anything.
+    out.retain(|c| words_with_letters(&text[c.span.clone()]) >= MIN_WORDS);
+}
+
+/// Fewest words (with at least one letter) a chunk must have.
+pub const MIN_WORDS: usize = 4;
+
+fn words_with_letters(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count()
 }
 
 /// Splits one long paragraph into sentence groups of at most `max_tokens`;
@@ -192,14 +202,14 @@ mod tests {
     #[test]
     fn packs_paragraphs_and_never_crosses_sections() {
         let text = "BW gibt folgenden Bericht zu Protokoll:\n\nEins zwei drei.\n\nVier fünf.\n\n\
-                    BY gibt folgenden Bericht zu Protokoll:\n\nSechs sieben.";
+                    BY gibt folgenden Bericht zu Protokoll:\n\nSechs sieben acht neun.";
         let s = structure(text, None);
         let params = ChunkParams { max_tokens: 10 };
         let chunks = chunk(text, &s, params, &words);
         let texts: Vec<&str> = chunks.iter().map(|c| &text[c.span.clone()]).collect();
         assert_eq!(
             texts,
-            vec!["Eins zwei drei.\n\nVier fünf.", "Sechs sieben."]
+            vec!["Eins zwei drei.\n\nVier fünf.", "Sechs sieben acht neun."]
         );
     }
 

@@ -3,7 +3,8 @@
 //! What it repairs, generically (no rule knows a particular file):
 //! - odd spaces (NBSP, tabs, thin spaces) become one space; soft hyphens, zero-width
 //!   and control characters are dropped; private-use bullet glyphs (U+F0B7 …) become `•`;
-//! - page furniture is dropped: lines that are only a page number (`12`, `S. 10`, `- 3 -`);
+//! - page furniture is dropped: lines that are only a page number (`12`, `S. 10`, `- 3 -`)
+//!   or a running title between page numbers (`16 + Strategie für Sachsen + 17`);
 //! - lines broken mid-sentence are joined into paragraphs. A blank line is a paragraph
 //!   break only where the document uses blank lines sparingly; where nearly every line is
 //!   followed by one (blank-line noise), breaks come from the text itself: a bullet, a
@@ -111,9 +112,23 @@ fn clean_lines(raw: &str) -> Vec<Line> {
     lines
 }
 
-/// A page number on its own: `12`, `S. 10`, `S.10`, `Seite 3`, `- 3 -`.
+/// A page number on its own (`12`, `S. 10`, `S.10`, `Seite 3`, `- 3 -`), or a running
+/// title joined to page numbers by `+` or `|` (`16 + Strategie für Sachsen + 17`).
 fn is_page_furniture(line: &str) -> bool {
     let t = line.trim();
+    if t.chars().count() <= 100 {
+        let number = |w: Option<&str>| {
+            w.is_some_and(|w| (1..=3).contains(&w.len()) && w.chars().all(|c| c.is_ascii_digit()))
+        };
+        let separator = |w: Option<&str>| matches!(w, Some("+" | "|"));
+        let mut words = t.split_whitespace();
+        let (first, second) = (words.next(), words.next());
+        let mut rev = t.split_whitespace().rev();
+        let (last, before_last) = (rev.next(), rev.next());
+        if (number(first) && separator(second)) || (number(last) && separator(before_last)) {
+            return true;
+        }
+    }
     let t = t
         .strip_prefix("Seite")
         .or_else(|| t.strip_prefix("S."))
@@ -353,7 +368,7 @@ mod tests {
 
     #[test]
     fn maps_spaces_bullets_and_drops_page_numbers() {
-        let raw = "Ein\u{a0}Satz\tmit  Lücken.\n\n S.10\n\n12\n\n\u{f0b7} Punkt eins\n\u{f0b7} Punkt zwei\n";
+        let raw = "Ein\u{a0}Satz\tmit  Lücken.\n\n S.10\n\n12\n\n16  +  Strategie für Sachsen +  17\n\n\u{f0b7} Punkt eins\n\u{f0b7} Punkt zwei\n";
         let out = normalize(raw);
         assert_eq!(out, "Ein Satz mit Lücken.\n\n• Punkt eins\n\n• Punkt zwei");
     }

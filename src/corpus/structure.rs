@@ -8,7 +8,8 @@
 //!   numbered part (`Kapitel 2 …`) is a level-1 heading; an upper-case label ending in `:`
 //!   (`WAS WIR ERREICHEN WOLLEN:`) and a short title-like line without final punctuation
 //!   are level-2 headings;
-//! - a paragraph that is only a numbered link (`2 https://…`) is a footnote.
+//! - a paragraph that starts with a footnote number and a link (`2 https://…`,
+//!   `34 www.…`) is a footnote.
 //!
 //! **Invariant:** every paragraph's span is a slice of the text that contains no paragraph
 //! break; paragraphs are in text order; a paragraph's state is its state section's, else
@@ -157,10 +158,9 @@ fn classify(p: &str) -> ParagraphKind {
     let second = chars.next().unwrap_or(' ');
     let words: Vec<&str> = p.split_whitespace().collect();
     if words.len() >= 2
+        && words[0].len() <= 2
         && words[0].chars().all(|c| c.is_ascii_digit())
-        && words[1..]
-            .iter()
-            .all(|w| w.starts_with("http") || w.chars().all(|c| c.is_ascii_digit()))
+        && (words[1].starts_with("http") || words[1].starts_with("www."))
     {
         return ParagraphKind::Footnote;
     }
@@ -340,6 +340,25 @@ mod tests {
             s.paragraphs
                 .iter()
                 .all(|p| p.state.map(StateCode::code) == Some("SN"))
+        );
+    }
+
+    #[test]
+    fn numbered_links_are_footnotes_also_with_www_or_a_space_in_the_url() {
+        let text = "Ein Satz im Text.\n\n34 www.medizininformatikinitiative.de/index.php/de/konsortien\n\n\
+                    22 https://www.mittelstanddigital.de/MD/Publikationen/ zentrumkommunikation.html";
+        let kinds: Vec<ParagraphKind> = structure(text, None)
+            .paragraphs
+            .iter()
+            .map(|p| p.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ParagraphKind::Body,
+                ParagraphKind::Footnote,
+                ParagraphKind::Footnote
+            ]
         );
     }
 

@@ -152,18 +152,19 @@ mod tests {
     }
 }
 
-/// Words that open a follow-up question that leans on the previous one.
-const FOLLOW_UP_OPENERS: &[&str] = &[
-    "und", "and", "what", "wie", "was", "auch", "also", "sowie", "bzw",
+/// Words that show a short question leans on the previous one ("Wie sieht es dort aus?").
+const DEICTIC: &[&str] = &[
+    "es", "dazu", "dort", "dabei", "hier", "das", "dies", "diese", "dieses", "davon", "darüber",
+    "damit", "ebenso", "auch", "there", "it", "that", "this", "about",
 ];
 
 /// The text to retrieve with for `question` asked after `previous` in a conversation.
 ///
-/// A follow-up such as "Und Bayern?" or "Und was macht Berlin dazu?" keeps the earlier
-/// question's topic: the result is the previous question, without the states it named
-/// when the follow-up names its own, followed by the follow-up. A follow-up opens with
-/// "und"/"and", or has at most three words, or at most six opening with a question word;
-/// any other question stands on its own and is returned unchanged.
+/// A follow-up keeps the earlier question's topic: the result is the previous question,
+/// without the states it named when the follow-up names its own, followed by the
+/// follow-up. A follow-up opens with "und"/"and", or has at most three words, or has at
+/// most eight words of which one points back ("es", "dazu", "dort", "that" …). Any other
+/// question stands on its own and is returned unchanged.
 pub fn follow_up_query(question: &str, previous: Option<&str>) -> String {
     let Some(previous) = previous.map(str::trim).filter(|p| !p.is_empty()) else {
         return question.to_string();
@@ -176,7 +177,7 @@ pub fn follow_up_query(question: &str, previous: Option<&str>) -> String {
     let first = words.first().map(String::as_str).unwrap_or("");
     let leans = matches!(first, "und" | "and")
         || words.len() <= 3
-        || (FOLLOW_UP_OPENERS.contains(&first) && words.len() <= 6);
+        || (words.len() <= 8 && words.iter().any(|w| DEICTIC.contains(&w.as_str())));
     if !leans {
         return question.to_string();
     }
@@ -186,8 +187,13 @@ pub fn follow_up_query(question: &str, previous: Option<&str>) -> String {
             topic = topic.replace(&named.phrase, " ");
         }
     }
-    let topic = topic.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("{topic} {question}")
+    // What is left of an earlier follow-up's opener and punctuation is no topic.
+    let kept: Vec<&str> = topic
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .filter(|w| !matches!(w.to_lowercase().as_str(), "und" | "and"))
+        .collect();
+    format!("{} {question}", kept.join(" "))
 }
 
 #[cfg(test)]
@@ -225,5 +231,26 @@ mod follow_up_tests {
         let q = "Welche Länder setzen KI in der Polizei ein?";
         assert_eq!(follow_up_query(q, Some("Was plant Bayern?")), q);
         assert_eq!(follow_up_query("Und Bayern?", None), "Und Bayern?");
+    }
+
+    #[test]
+    fn chained_follow_ups_keep_the_first_topic() {
+        let first = follow_up_query("Und Berlin?", Some("Wie nutzt Bayern KI bei der Polizei?"));
+        let second = follow_up_query("Und Hessen?", Some(&first));
+        assert_eq!(second, "Wie nutzt KI bei der Polizei? Und Hessen?");
+    }
+
+    #[test]
+    fn a_complete_new_question_is_not_a_follow_up() {
+        let q = "Was macht Hessen mit Sprachmodellen?";
+        assert_eq!(
+            follow_up_query(q, Some("Was plant Bayern für den Mittelstand?")),
+            q
+        );
+        let q = follow_up_query(
+            "Wie sieht es dort mit Schulen aus?",
+            Some("Was plant Bayern?"),
+        );
+        assert!(q.starts_with("Was plant Bayern?"), "{q}");
     }
 }
