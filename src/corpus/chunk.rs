@@ -54,9 +54,9 @@ pub fn chunk(
     let mut state = None;
     for (pi, p) in structure.paragraphs.iter().enumerate() {
         if !matches!(p.kind, ParagraphKind::Body | ParagraphKind::ListItem) {
-            if p.kind == ParagraphKind::Heading {
-                flush(text, &mut pending, section, params, &mut out);
-            }
+            // A chunk is one contiguous slice: a heading or footnote between two
+            // paragraphs ends it.
+            flush(text, &mut pending, section, params, &mut out);
             continue;
         }
         if p.section != section || p.state != state {
@@ -210,6 +210,21 @@ mod tests {
         assert_eq!(
             texts,
             vec!["Eins zwei drei.\n\nVier fünf.", "Sechs sieben acht neun."]
+        );
+    }
+
+    #[test]
+    fn a_footnote_between_paragraphs_ends_the_chunk() {
+        let text = "Erster Absatz mit einigen Wörtern.\n\n2 https://example.org/quelle\n\nZweiter Absatz mit Wörtern.";
+        let s = structure(text, None);
+        let chunks = chunk(text, &s, ChunkParams { max_tokens: 50 }, &words);
+        let texts: Vec<&str> = chunks.iter().map(|c| &text[c.span.clone()]).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Erster Absatz mit einigen Wörtern.",
+                "Zweiter Absatz mit Wörtern."
+            ]
         );
     }
 
