@@ -43,7 +43,7 @@ impl Engine {
     /// the build's figures when it built.
     pub fn open_or_build(
         config: Config,
-        mut embedder: Embedder,
+        embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
@@ -58,16 +58,8 @@ impl Engine {
             )),
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) => {
-                let report = index::build(
-                    &config.seeds_dir,
-                    &config.index_dir,
-                    &mut embedder,
-                    config.chunking,
-                    progress,
-                )?;
-                Ok((Self::open_with(config, embedder)?, Some(report)))
-            }
+            ) => Self::build(config, embedder, progress)
+                .map(|(engine, report)| (engine, Some(report))),
             Err(e) => Err(e),
         }
     }
