@@ -89,6 +89,10 @@ enum Command {
         /// Citations per answer for the compare and abstention figures.
         #[arg(short, default_value_t = 5)]
         k: usize,
+        /// Fail (exit 2) unless an overall figure meets this bound, e.g.
+        /// `--require recall_at_5>=0.94 --require false_abstention<=0.03`.
+        #[arg(long = "require", value_name = "FIGURE>=VALUE")]
+        requirements: Vec<eval::Requirement>,
     },
 }
 
@@ -162,7 +166,12 @@ pub fn run(cli: Cli) -> Result<()> {
             cors_origin,
             log_json,
         } => serve(config, addr, web_dir, timeout_secs, cors_origin, log_json),
-        Command::Eval { file, json, k } => {
+        Command::Eval {
+            file,
+            json,
+            k,
+            requirements,
+        } => {
             check_k(k)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
@@ -170,7 +179,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let mut engine = Engine::open(config)?;
             let report = eval::run(&mut engine, &items, k)?;
-            print_out(json, &report, eval::render)
+            print_out(json, &report, eval::render)?;
+            eval::check(&report, &requirements).map_err(anyhow::Error::msg)
         }
     }
 }

@@ -329,6 +329,79 @@ fn summarize(rs: &[&ItemResult]) -> Summary {
     }
 }
 
+/// A threshold on an overall figure: `recall_at_5>=0.94` or `false_abstention<=0.03`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    /// A field of [`Summary`].
+    pub figure: String,
+    /// True for `>=`, false for `<=`.
+    pub at_least: bool,
+    /// The bound.
+    pub bound: f64,
+}
+
+impl std::str::FromStr for Requirement {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Requirement, String> {
+        let (figure, at_least, bound) = if let Some((f, b)) = s.split_once(">=") {
+            (f, true, b)
+        } else if let Some((f, b)) = s.split_once("<=") {
+            (f, false, b)
+        } else {
+            return Err(format!(
+                "{s:?}: write FIGURE>=VALUE or FIGURE<=VALUE, e.g. recall_at_5>=0.9"
+            ));
+        };
+        let bound: f64 = bound
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?}: {bound:?} is not a number"))?;
+        Ok(Requirement {
+            figure: figure.trim().to_string(),
+            at_least,
+            bound,
+        })
+    }
+}
+
+/// Checks the overall figures against requirements; the error lists every miss.
+pub fn check(report: &Report, requirements: &[Requirement]) -> Result<(), String> {
+    let overall = serde_json::to_value(&report.overall).expect("summary serializes");
+    let mut misses = Vec::new();
+    for r in requirements {
+        let value = overall
+            .get(&r.figure)
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| {
+                format!(
+                    "no figure {:?} to check (see `belegt eval --json`)",
+                    r.figure
+                )
+            })?;
+        let ok = if r.at_least {
+            value >= r.bound
+        } else {
+            value <= r.bound
+        };
+        if !ok {
+            let op = if r.at_least { ">=" } else { "<=" };
+            misses.push(format!(
+                "{} is {value:.3}, required {op} {}",
+                r.figure, r.bound
+            ));
+        }
+    }
+    if misses.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "answer quality below the required figures: {}",
+            misses.join("; ")
+        ))
+    }
+}
+
 /// The report as a plain-text table.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -395,6 +468,42 @@ mod tests {
         let quote = "aaaa bbbb cccc dddd eeee";
         assert!(!covers("xx aaaa bbbb ccc", quote));
         assert!(covers("xx aaaa bbbb cccc ddd", quote));
+    }
+
+    #[test]
+    fn requirements_parse_and_fail_with_every_miss() {
+        let r: Requirement = "recall_at_5>=0.9".parse().expect("parses");
+        assert!(r.at_least && r.figure == "recall_at_5" && (r.bound - 0.9).abs() < 1e-9);
+        assert!("recall_at_5=0.9".parse::<Requirement>().is_err());
+        let report = Report {
+            overall: Summary {
+                recall_at_5: 0.8,
+                false_abstention: 0.1,
+                ..Summary::default()
+            },
+            latency_p50_ms: 0.0,
+            latency_p95_ms: 0.0,
+            by_kind: BTreeMap::new(),
+            by_lang: BTreeMap::new(),
+            by_state: BTreeMap::new(),
+            items: Vec::new(),
+        };
+        let reqs: Vec<Requirement> = ["recall_at_5>=0.9", "false_abstention<=0.05", "mrr>=0.0"]
+            .iter()
+            .map(|s| s.parse().expect("parses"))
+            .collect();
+        let err = check(&report, &reqs).expect_err("two misses");
+        assert!(
+            err.contains("recall_at_5 is 0.800") && err.contains("false_abstention is 0.100"),
+            "{err}"
+        );
+        assert!(check(&report, &reqs[2..]).is_ok());
+        let unknown: Requirement = "speed>=1".parse().expect("parses");
+        assert!(
+            check(&report, &[unknown])
+                .expect_err("unknown")
+                .contains("no figure")
+        );
     }
 
     #[test]
