@@ -253,4 +253,90 @@ mod tests {
         assert!(chunks.len() >= 7);
         assert!(chunks.iter().all(|c| words(&text[c.span.clone()]) <= 7));
     }
+
+    /// Checks the module invariant: every chunk is a non-empty slice on char boundaries,
+    /// inside its section, touching paragraphs of one state only, within the budget unless
+    /// a single word exceeds it, with at least [`MIN_WORDS`] words; chunks are in order and
+    /// disjoint.
+    fn check_chunks(
+        text: &str,
+        s: &Structure,
+        chunks: &[ChunkSpan],
+        max_tokens: usize,
+    ) -> Result<(), String> {
+        let mut prev_end = 0;
+        for (i, c) in chunks.iter().enumerate() {
+            let r = &c.span;
+            if r.start >= r.end || r.end > text.len() {
+                return Err(format!("chunk {i} {r:?} is empty or out of bounds"));
+            }
+            if !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+                return Err(format!("chunk {i} {r:?} is not on char boundaries"));
+            }
+            if r.start < prev_end {
+                return Err(format!("chunk {i} {r:?} overlaps or precedes {prev_end}"));
+            }
+            prev_end = r.end;
+            let Some(section) = s.sections.get(c.section) else {
+                return Err(format!("chunk {i} names section {}", c.section));
+            };
+            if r.start < section.span.start || r.end > section.span.end {
+                return Err(format!(
+                    "chunk {i} {r:?} crosses its section {:?}",
+                    section.span
+                ));
+            }
+            let touched: Vec<_> = s
+                .paragraphs
+                .iter()
+                .filter(|p| p.span.start < r.end && r.start < p.span.end)
+                .collect();
+            if touched.is_empty() {
+                return Err(format!("chunk {i} {r:?} touches no paragraph"));
+            }
+            if touched.iter().any(|p| p.state != touched[0].state) {
+                return Err(format!("chunk {i} {r:?} crosses a state boundary"));
+            }
+            if touched.iter().any(|p| p.section != c.section) {
+                return Err(format!("chunk {i} {r:?} touches another section"));
+            }
+            let Some(first) = s.paragraphs.get(c.first_paragraph) else {
+                return Err(format!("chunk {i} names paragraph {}", c.first_paragraph));
+            };
+            if !(first.span.start <= r.start && r.start < first.span.end) {
+                return Err(format!(
+                    "chunk {i} {r:?} does not start in its first paragraph"
+                ));
+            }
+            let t = &text[r.clone()];
+            // `split_words` splits between spaces only; other white space (a tab in raw
+            // text) is part of a word there.
+            if words(t) > max_tokens && t.split(' ').filter(|w| !w.is_empty()).count() > 1 {
+                return Err(format!("chunk {i} has {} words > {max_tokens}", words(t)));
+            }
+            if words_with_letters(t) < MIN_WORDS {
+                return Err(format!("chunk {i} {t:?} is a fragment"));
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_chunks_without_panic_and_keeps_the_invariants(
+            raw in crate::corpus::structure::tests::any_text(),
+            max_tokens in 1usize..200,
+            sn in proptest::bool::ANY,
+        ) {
+            let default_state = if sn { crate::corpus::StateCode::parse("SN") } else { None };
+            let params = ChunkParams { max_tokens };
+            for text in [raw.clone(), crate::corpus::normalize::normalize(&raw)] {
+                let s = structure(&text, default_state);
+                let chunks = chunk(&text, &s, params, &words);
+                if let Err(e) = check_chunks(&text, &s, &chunks, max_tokens) {
+                    return Err(proptest::test_runner::TestCaseError::fail(e));
+                }
+            }
+        }
+    }
 }

@@ -291,7 +291,7 @@ fn heading_level(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn titles(s: &Structure) -> Vec<String> {
@@ -378,5 +378,96 @@ mod tests {
                 ParagraphKind::Footnote
             ]
         );
+    }
+
+    /// Checks the module invariant on any text: paragraph spans are non-empty slices on
+    /// char boundaries without a paragraph break, in order and disjoint; each paragraph
+    /// points at an existing section and carries that section's state; section spans are
+    /// in bounds and in order.
+    pub(crate) fn check_invariants(text: &str, s: &Structure) -> Result<(), String> {
+        let mut prev_end = 0;
+        for (i, p) in s.paragraphs.iter().enumerate() {
+            let r = &p.span;
+            if r.start >= r.end || r.end > text.len() {
+                return Err(format!("paragraph {i} {r:?} is empty or out of bounds"));
+            }
+            if !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+                return Err(format!("paragraph {i} {r:?} is not on char boundaries"));
+            }
+            if r.start < prev_end {
+                return Err(format!(
+                    "paragraph {i} {r:?} overlaps or precedes {prev_end}"
+                ));
+            }
+            if text[r.clone()].contains(PARAGRAPH_BREAK) {
+                return Err(format!("paragraph {i} {r:?} holds a paragraph break"));
+            }
+            let Some(section) = s.sections.get(p.section) else {
+                return Err(format!("paragraph {i} names section {}", p.section));
+            };
+            if section.state != p.state {
+                return Err(format!("paragraph {i} has another state than its section"));
+            }
+            if r.start < section.span.start || r.end > section.span.end {
+                return Err(format!("paragraph {i} {r:?} lies outside its section"));
+            }
+            prev_end = r.end;
+        }
+        let mut prev_start = 0;
+        for (i, sec) in s.sections.iter().enumerate() {
+            let r = &sec.span;
+            if r.start > r.end || r.end > text.len() || r.start < prev_start {
+                return Err(format!("section {i} {r:?} is out of order or bounds"));
+            }
+            prev_start = r.start;
+        }
+        Ok(())
+    }
+
+    /// Arbitrary text in the shapes extracted PDFs take and some they should not: any
+    /// UTF-8, one huge line, no newlines at all, only bullets, headings and state markers.
+    pub(crate) fn any_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("\n".to_string()),
+            Just("\n\n".to_string()),
+            Just("• ".to_string()),
+            Just("- ".to_string()),
+            Just("1. ".to_string()),
+            Just("BY gibt folgenden Bericht zu Protokoll:".to_string()),
+            Just("Freistaat Sachsen".to_string()),
+            Just("STRATEGIEZIEL 3".to_string()),
+            Just("Kapitel 2".to_string()),
+            Just("2 https://example.org".to_string()),
+            Just("Ein Satz. Noch ein Satz! ".to_string()),
+            "[a-zäöüßA-Z ]{1,30}",
+            "\\PC{1,10}",
+        ];
+        prop_oneof![
+            "(?s).{0,300}",
+            proptest::collection::vec(piece, 0..60).prop_map(|v| v.concat()),
+            ("[A-Za-zäöü ]{1,20}", 1usize..2000).prop_map(|(w, n)| w.repeat(n)),
+            proptest::collection::vec("[•\\-*o] ?[a-z]{0,3}\n{0,2}", 0..80)
+                .prop_map(|v| v.concat()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_structures_without_panic_and_keeps_the_invariants(
+            raw in any_text(),
+            sn in proptest::bool::ANY,
+        ) {
+            let default_state = if sn { StateCode::parse("SN") } else { None };
+            let s = structure(&raw, default_state);
+            if let Err(e) = check_invariants(&raw, &s) {
+                return Err(proptest::test_runner::TestCaseError::fail(format!("raw: {e}")));
+            }
+            let text = crate::corpus::normalize::normalize(&raw);
+            let s = structure(&text, default_state);
+            if let Err(e) = check_invariants(&text, &s) {
+                return Err(proptest::test_runner::TestCaseError::fail(format!("normalized: {e}")));
+            }
+        }
     }
 }
