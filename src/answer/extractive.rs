@@ -21,7 +21,9 @@ const ANSWER_PASSAGES: usize = 4;
 
 /// When to abstain. The defaults were set on the shared dev questions and a set of
 /// off-topic questions (see the README); English questions over German text are judged
-/// by similarity alone, because their words rarely occur in the documents.
+/// by similarity alone, because their words rarely occur in the documents. A question
+/// after a number or a date is also abstained on when no sentence of the best passages
+/// holds one next to the question's key terms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AbstainPolicy {
     /// Abstain when the best passage's cosine similarity to a German question is below this.
@@ -46,6 +48,9 @@ impl Default for AbstainPolicy {
 impl AbstainPolicy {
     /// True when the evidence for `question` is too weak to answer.
     pub fn abstains(&self, question: &str, ev: &Evidence) -> bool {
+        if ev.fact_found == Some(false) {
+            return true;
+        }
         if looks_english(question) {
             ev.best_similarity < self.min_similarity_english
         } else {
@@ -70,6 +75,131 @@ pub struct Evidence {
     pub best_similarity: f32,
     /// Share of the question's content terms found in the top passages (0..=1).
     pub term_coverage: f32,
+    /// For a German question after a number or a date ("Wie viele …", "Seit wann …"):
+    /// whether a sentence of the top passages holds one next to a term of the question.
+    pub fact_found: Option<bool>,
+}
+
+/// The kind of fact a question asks for, when it asks for a number or a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Quantity,
+    Time,
+}
+
+fn wanted(question: &str) -> Option<Wanted> {
+    let q = format!(
+        " {} ",
+        question.to_lowercase().replace(['?', ',', '.'], " ")
+    );
+    let any = |phrases: &[&str]| phrases.iter().any(|p| q.contains(p));
+    if any(&[
+        " wie viele ",
+        " wie viel ",
+        " wie hoch ",
+        " wie groß ",
+        " how many ",
+        " how much ",
+    ]) {
+        Some(Wanted::Quantity)
+    } else if any(&[
+        " wann ",
+        " in welchem jahr ",
+        " when ",
+        " what year ",
+        " since when ",
+    ]) {
+        Some(Wanted::Time)
+    } else {
+        None
+    }
+}
+
+const NUMBER_WORDS: &[&str] = &[
+    "zwei",
+    "drei",
+    "vier",
+    "fünf",
+    "sechs",
+    "sieben",
+    "acht",
+    "neun",
+    "zehn",
+    "elf",
+    "zwölf",
+    "zwanzig",
+    "dreißig",
+    "hundert",
+    "tausend",
+    "million",
+    "millionen",
+    "milliarde",
+    "milliarden",
+    "dutzend",
+];
+const MONTHS: &[&str] = &[
+    "januar",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+];
+
+fn holds(sentence: &str, kind: Wanted) -> bool {
+    let words: Vec<String> = sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    match kind {
+        Wanted::Quantity => words
+            .iter()
+            .any(|w| w.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&w.as_str())),
+        Wanted::Time => words.iter().any(|w| {
+            MONTHS.contains(&w.as_str())
+                || (w.len() == 4
+                    && (w.starts_with("19") || w.starts_with("20"))
+                    && w.chars().all(|c| c.is_ascii_digit()))
+        }),
+    }
+}
+
+/// For German number and time questions: is there a sentence in the top passages with
+/// such a fact and one of the question's terms (that occur in the documents at all, state
+/// names aside)? English questions share too few words with the text to tell.
+fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
+    if looks_english(question) {
+        return None;
+    }
+    let kind = wanted(question)?;
+    let state_terms: HashSet<String> = crate::retrieve::detect_states(question)
+        .iter()
+        .flat_map(|n| analyze(&n.phrase))
+        .collect();
+    let key: Vec<String> = analyze(question)
+        .into_iter()
+        .collect::<HashSet<String>>()
+        .into_iter()
+        .filter(|t| !state_terms.contains(t) && index.lexical.doc_freq(t) > 0)
+        .collect();
+    if key.is_empty() {
+        return Some(false);
+    }
+    Some(hits.iter().take(ANSWER_PASSAGES).any(|h| {
+        let text = index.store.chunk_text(h.chunk);
+        sentence::split(text).into_iter().any(|r| {
+            let s = &text[r];
+            let terms: HashSet<String> = analyze(s).into_iter().collect();
+            holds(s, kind) && key.iter().any(|t| terms.contains(t))
+        })
+    }))
 }
 
 /// Measures how well the top hits cover the question. Term coverage weighs each
@@ -96,6 +226,7 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
     Evidence {
         best_similarity,
         term_coverage: if total > 0.0 { covered / total } else { 0.0 },
+        fact_found: fact_found(index, question, hits),
     }
 }
 

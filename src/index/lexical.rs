@@ -5,7 +5,8 @@
 //! a letter or digit; each compound (`KI-Strategie`, `KI@SACHSEN`) also yields its parts
 //! joined (`kistrategie`), each camel-case word (`KIStrategie`) also yields its parts
 //! (`ki`, `strategie`), a word with a glued footnote number (`Hub6`) also yields the bare
-//! word; then lower-casing, German and English stop words, German stemming
+//! word, `Künstliche Intelligenz` (and `AI`, `artificial intelligence`) also yields `KI`;
+//! then lower-casing, German and English stop words, German stemming
 //! (`polizeilichen` → `polizei`).
 //!
 //! **Invariant:** the document id stored with each entry is the chunk's position in the
@@ -149,14 +150,19 @@ impl LexicalIndex {
         self.len() == 0
     }
 
+    /// Number of entries that contain the analysed term.
+    pub fn doc_freq(&self, term: &str) -> u64 {
+        self.reader
+            .searcher()
+            .doc_freq(&Term::from_field_text(self.fields.text, term))
+            .unwrap_or(0)
+    }
+
     /// Inverse document frequency of an analysed term (BM25's formula); a term that
     /// occurs nowhere gets the highest value.
     pub fn idf(&self, term: &str) -> f32 {
-        let searcher = self.reader.searcher();
-        let n = searcher.num_docs() as f32;
-        let df = searcher
-            .doc_freq(&Term::from_field_text(self.fields.text, term))
-            .unwrap_or(0) as f32;
+        let n = self.reader.searcher().num_docs() as f32;
+        let df = self.doc_freq(term) as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
@@ -296,7 +302,37 @@ fn variant_tokens(text: &str) -> Vec<Token> {
         compound.push((s, text.len()));
     }
     emit_compound(text, &mut compound, &mut tokens, &mut position);
+    add_abbreviations(&mut tokens);
     tokens
+}
+
+/// Spelled-out forms that also count as their abbreviation: `Künstliche Intelligenz`,
+/// `artificial intelligence` and `AI` all yield `KI`.
+fn add_abbreviations(tokens: &mut Vec<Token>) {
+    // The first token at each position is the word itself; the others are its variants.
+    let mut words: Vec<&Token> = Vec::new();
+    for t in tokens.iter() {
+        if words.last().is_none_or(|w| w.position != t.position) {
+            words.push(t);
+        }
+    }
+    let mut extra = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let lower = w.text.to_lowercase();
+        let next = words.get(i + 1).filter(|n| n.position == w.position + 1).map(|n| n.text.to_lowercase());
+        let spelled_out = (lower.starts_with("künstliche") || lower == "artificial")
+            && next.as_deref().is_some_and(|n| n.starts_with("intelligenz") || n == "intelligence");
+        if spelled_out || w.text == "AI" {
+            extra.push(Token {
+                offset_from: w.offset_from,
+                offset_to: w.offset_to,
+                position: w.position,
+                text: "KI".to_string(),
+                position_length: 1,
+            });
+        }
+    }
+    tokens.extend(extra);
 }
 
 fn emit_compound(
@@ -370,6 +406,14 @@ mod tests {
             "{doc:?} vs {query:?}"
         );
         assert!(doc.contains(&"strategi".to_string()), "{doc:?}");
+    }
+
+    #[test]
+    fn spelled_out_forms_meet_their_abbreviation() {
+        for text in ["Künstlicher Intelligenz", "artificial intelligence", "the AI Act"] {
+            assert!(analyze(text).contains(&"ki".to_string()), "{text}: {:?}", analyze(text));
+        }
+        assert!(!analyze("Intelligenz allein").contains(&"ki".to_string()));
     }
 
     #[test]
