@@ -170,20 +170,31 @@ impl Embedder {
             .ok_or_else(|| EmbedError::Inference("no vector returned".into()))
     }
 
-    /// Embeds passages (with the passage prefix) in small batches; `progress` is
-    /// called with the number of passages done after each batch.
+    /// Embeds passages (with the passage prefix) in batches of [`PASSAGE_BATCH`];
+    /// `progress` is called with the number of passages done after each batch.
     pub fn embed_passages(
         &mut self,
         passages: &[String],
+        progress: impl FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.embed_passages_in_batches(passages, PASSAGE_BATCH, progress)
+    }
+
+    /// [`Embedder::embed_passages`] with a chosen batch size (for benchmarks).
+    pub fn embed_passages_in_batches(
+        &mut self,
+        passages: &[String],
+        batch_size: usize,
         mut progress: impl FnMut(usize),
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let batch_size = batch_size.max(1);
         let mut out = Vec::with_capacity(passages.len());
-        for batch in passages.chunks(PASSAGE_BATCH) {
+        for batch in passages.chunks(batch_size) {
             let texts: Vec<String> = batch
                 .iter()
                 .map(|p| format!("{}{}", self.info.passage_prefix, p))
                 .collect();
-            out.extend(self.embed_raw(&texts, PASSAGE_BATCH)?);
+            out.extend(self.embed_raw(&texts, batch_size)?);
             progress(out.len());
         }
         Ok(out)
