@@ -157,15 +157,16 @@ fn read_text(file: &PathBuf, id: &str) -> Result<String, CorpusError> {
         path: file.clone(),
         message: message.to_string(),
     };
+    // Before decoding: a binary file is rarely valid UTF-8, and "convert it" would mislead.
+    if bytes.contains(&0) {
+        return Err(bad("contains NUL bytes: a binary file, not text"));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         bad(&format!(
             "not UTF-8 text (invalid byte at offset {}); convert it, e.g. `iconv -f latin1 -t utf-8`",
             e.utf8_error().valid_up_to()
         ))
     })?;
-    if text.contains('\0') {
-        return Err(bad("contains NUL bytes: a binary file, not text"));
-    }
     if text.trim().is_empty() {
         return Err(bad("the file is empty"));
     }

@@ -233,6 +233,21 @@ pub fn build(
             manifest::file_sha256(path).map_err(io(path))?,
         );
     }
+    // The lexical files too: tantivy opens a truncated postings file without complaint
+    // and then ranks wrongly. Its dot files (locks, the managed-file list) are left out.
+    let lexical_dir = tmp.join("lexical");
+    for entry in std::fs::read_dir(&lexical_dir).map_err(io(&lexical_dir))? {
+        let path = entry.map_err(io(&lexical_dir))?.path();
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !file_name.starts_with('.') {
+            files.insert(
+                format!("lexical/{file_name}"),
+                manifest::file_sha256(&path).map_err(io(&path))?,
+            );
+        }
+    }
     let manifest = Manifest {
         format_version: manifest::FORMAT_VERSION,
         pipeline_version: manifest::PIPELINE_VERSION,

@@ -7,6 +7,7 @@
 mod api;
 mod cli;
 mod embedding;
+mod faults;
 mod index;
 mod retrieval;
 mod seeds;
