@@ -9,9 +9,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::answer::llm::LlmClient;
 use crate::config::{Config, Overrides};
 use crate::embed::Embedder;
-use crate::engine::Engine;
+use crate::engine::{AnswerMode, Engine, draft};
 use crate::eval;
 use crate::index::Stage;
 use crate::retrieve::{MAX_K, SearchRequest};
@@ -46,6 +47,22 @@ struct GlobalArgs {
     /// Threads for the embedding model [default: all cores]
     #[arg(long, env = "BELEGT_THREADS", global = true)]
     threads: Option<usize>,
+    /// OpenAI-compatible LLM endpoint for drafted answers, up to /v1
+    /// (e.g. http://127.0.0.1:11434/v1); API key in $BELEGT_LLM_API_KEY [default: off]
+    #[arg(long, env = "BELEGT_LLM_URL", global = true)]
+    llm_url: Option<String>,
+    /// LLM model name [default: "default"]
+    #[arg(long, env = "BELEGT_LLM_MODEL", global = true)]
+    llm_model: Option<String>,
+    /// Longest time an LLM draft may take, in seconds [default: 20]
+    #[arg(long, env = "BELEGT_LLM_TIMEOUT_SECS", global = true)]
+    llm_timeout_secs: Option<u64>,
+    /// Longest LLM draft, in tokens [default: 600]
+    #[arg(long, env = "BELEGT_LLM_MAX_TOKENS", global = true)]
+    llm_max_tokens: Option<u32>,
+    /// LLM sampling temperature [default: 0.1]
+    #[arg(long, env = "BELEGT_LLM_TEMPERATURE", global = true)]
+    llm_temperature: Option<f32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,7 +76,14 @@ enum Command {
     /// Ranked passages for a query.
     Search(QueryArgs),
     /// A short answer with numbered citations, or an honest abstention.
-    Ask(QueryArgs),
+    Ask {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// Draft the answer with the configured LLM, checked against the passages
+        /// (falls back to the extractive answer, saying why, when the LLM fails).
+        #[arg(long)]
+        llm: bool,
+    },
     /// Serve the HTTP API and the web chat (builds the index first if it is missing or stale).
     Serve {
         /// Address to listen on (port 0 picks a free port).
@@ -144,6 +168,11 @@ pub fn run(cli: Cli) -> Result<()> {
         model: g.model,
         ort_library: g.ort_lib,
         threads: g.threads,
+        llm_url: g.llm_url,
+        llm_model: g.llm_model,
+        llm_timeout_secs: g.llm_timeout_secs,
+        llm_max_tokens: g.llm_max_tokens,
+        llm_temperature: g.llm_temperature,
     });
     match cli.command {
         Command::Index { json } => index(config, json),
@@ -153,10 +182,26 @@ pub fn run(cli: Cli) -> Result<()> {
             let res = engine.search(&req)?;
             print_out(args.json, &res, render_search)
         }
-        Command::Ask(args) => {
+        Command::Ask { query: args, llm } => {
             let req = request(&args)?;
+            let mode = if llm {
+                AnswerMode::Llm
+            } else {
+                AnswerMode::Extractive
+            };
+            let llm = match (mode.uses_llm(config.llm.is_some())?, &config.llm) {
+                (true, Some(settings)) => Some(LlmClient::new(settings.clone())?),
+                _ => None,
+            };
             let mut engine = Engine::open(config)?;
-            let res = engine.ask(&req)?;
+            let mut res = engine.ask(&req)?;
+            if let Some(client) = llm {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start the async runtime")?
+                    .block_on(draft(&client, &mut res, None));
+            }
             print_out(args.json, &res, render_ask)
         }
         Command::Serve {
@@ -367,6 +412,34 @@ fn render_filters(f: &crate::wire::FiltersJson) -> String {
 
 fn render_ask(r: &AskResponse) -> String {
     let mut out = format!("{}\n\n{}", r.answer, render_filters(&r.filters));
+    let unsupported: Vec<&str> = r
+        .sentences
+        .iter()
+        .filter(|s| !s.supported)
+        .map(|s| s.text.as_str())
+        .collect();
+    if r.mode == "llm" {
+        out.push_str("(KI-Zusammenfassung, gegen die Belege geprüft)\n");
+    }
+    for s in &unsupported {
+        out.push_str(&format!("Nicht belegt: {s}\n"));
+    }
+    if !r.invalid_citations.is_empty() {
+        let list: Vec<String> = r
+            .invalid_citations
+            .iter()
+            .map(|n| format!("[{n}]"))
+            .collect();
+        out.push_str(&format!(
+            "Entfernte Verweise ohne Passage: {}\n",
+            list.join(", ")
+        ));
+    }
+    if let Some(e) = &r.llm_error {
+        out.push_str(&format!(
+            "KI-Zusammenfassung nicht verfügbar ({e}); Antwort aus den Passagen.\n"
+        ));
+    }
     if !r.abstained {
         out.push_str("\nBelege:\n");
         for c in &r.citations {

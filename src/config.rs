@@ -10,12 +10,17 @@
 use std::path::{Path, PathBuf};
 
 use crate::answer::AbstainPolicy;
+use crate::answer::llm::LlmSettings;
 use crate::corpus::catalog::CATALOG_FILE;
 use crate::corpus::chunk::ChunkParams;
 use crate::embed::{ModelSource, ModelSpec};
 
 /// Name of the default offline model's directory under `$BELEGT_HOME/models/`.
 pub const DEFAULT_MODEL_DIR: &str = "multilingual-e5-small-q4";
+
+/// The environment variable holding the LLM endpoint's API key (never a flag, so it
+/// does not show in process lists; never printed).
+pub const LLM_API_KEY_ENV: &str = "BELEGT_LLM_API_KEY";
 
 /// What the user chose (flags and environment), before defaults.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +35,16 @@ pub struct Overrides {
     pub ort_library: Option<PathBuf>,
     /// Inference threads.
     pub threads: Option<usize>,
+    /// OpenAI-compatible endpoint (base URL up to `/v1`); `None` = no LLM.
+    pub llm_url: Option<String>,
+    /// LLM model name.
+    pub llm_model: Option<String>,
+    /// Longest time an LLM draft may take, in seconds.
+    pub llm_timeout_secs: Option<u64>,
+    /// Longest LLM draft, in tokens.
+    pub llm_max_tokens: Option<u32>,
+    /// LLM sampling temperature.
+    pub llm_temperature: Option<f32>,
 }
 
 /// Resolved configuration.
@@ -45,6 +60,8 @@ pub struct Config {
     pub chunking: ChunkParams,
     /// When to abstain.
     pub abstain: AbstainPolicy,
+    /// The LLM endpoint for drafted answers; `None` = extractive answers only.
+    pub llm: Option<LlmSettings>,
 }
 
 /// `$BELEGT_HOME`, else `$HOME/.local/share/belegt`.
@@ -109,6 +126,19 @@ impl Config {
             },
             chunking: ChunkParams::default(),
             abstain: AbstainPolicy::default(),
+            llm: o
+                .llm_url
+                .filter(|u| !u.trim().is_empty())
+                .map(|base_url| LlmSettings {
+                    base_url: base_url.trim().to_string(),
+                    model: o.llm_model.unwrap_or_else(|| "default".to_string()),
+                    api_key: std::env::var(LLM_API_KEY_ENV)
+                        .ok()
+                        .filter(|k| !k.is_empty()),
+                    timeout: std::time::Duration::from_secs(o.llm_timeout_secs.unwrap_or(20)),
+                    max_tokens: o.llm_max_tokens.unwrap_or(600),
+                    temperature: o.llm_temperature.unwrap_or(0.1),
+                }),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::answer;
+use crate::answer::llm::{LlmClient, LlmError};
+use crate::answer::prompt;
 use crate::config::Config;
 use crate::embed::{EmbedError, Embedder};
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
@@ -105,4 +107,72 @@ impl Engine {
             t.elapsed().as_secs_f64() * 1000.0,
         ))
     }
+}
+
+/// Which answer a request wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnswerMode {
+    /// Sentences of the passages (no LLM).
+    Extractive,
+    /// An LLM's draft, checked against the passages; an error when no LLM is configured.
+    Llm,
+    /// The LLM when one is configured, else extractive.
+    #[default]
+    Auto,
+}
+
+impl AnswerMode {
+    /// `extractive`, `llm` or `auto`.
+    pub fn parse(s: &str) -> Option<AnswerMode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "extractive" => Some(AnswerMode::Extractive),
+            "llm" => Some(AnswerMode::Llm),
+            "auto" => Some(AnswerMode::Auto),
+            _ => None,
+        }
+    }
+
+    /// Whether to draft with the LLM, given whether one is configured; `Err` when the
+    /// LLM was asked for but none is configured.
+    pub fn uses_llm(self, configured: bool) -> Result<bool, LlmNotConfigured> {
+        match (self, configured) {
+            (AnswerMode::Extractive, _) => Ok(false),
+            (AnswerMode::Auto, c) => Ok(c),
+            (AnswerMode::Llm, true) => Ok(true),
+            (AnswerMode::Llm, false) => Err(LlmNotConfigured),
+        }
+    }
+}
+
+/// An LLM answer was asked for, but no endpoint is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no LLM endpoint is configured (set --llm-url or BELEGT_LLM_URL)")]
+pub struct LlmNotConfigured;
+
+/// Replaces `response`'s extractive answer with the LLM's draft from its citations,
+/// checked sentence by sentence; on any LLM error keeps the extractive answer and sets
+/// `llm_error`. With `on_delta` the draft is streamed and each piece passed on as it
+/// arrives. An abstained response is left alone: weak passages are not drafted from.
+pub async fn draft(
+    client: &LlmClient,
+    response: &mut AskResponse,
+    on_delta: Option<&mut (dyn FnMut(&str) + Send)>,
+) {
+    if response.abstained || response.citations.is_empty() {
+        return;
+    }
+    let question = response
+        .contextual_query
+        .as_deref()
+        .unwrap_or(&response.question);
+    let messages = prompt::messages(question, &response.passages());
+    let t = Instant::now();
+    let result: Result<String, LlmError> = match on_delta {
+        Some(f) => client.stream(&messages, f).await,
+        None => client.complete(&messages).await,
+    };
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, "LLM draft failed; answering extractively");
+    }
+    response.apply_draft(result, t.elapsed().as_secs_f64() * 1000.0);
 }

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
+use crate::answer::check::check;
+use crate::answer::llm::LlmError;
+use crate::answer::prompt::Passage;
 use crate::corpus::StateCode;
 use crate::index::Index;
 use crate::retrieve::{Filters, Hit, SearchOutcome};
@@ -21,7 +24,8 @@ pub struct AskResponse {
     pub answer: String,
     /// True when the documents do not answer the question.
     pub abstained: bool,
-    /// `"extractive"` (no LLM) — later also `"llm"`.
+    /// `"extractive"` (sentences of the passages) or `"llm"` (an LLM's draft, checked
+    /// sentence by sentence in `sentences`).
     pub mode: String,
     /// Filters applied.
     pub filters: FiltersJson,
@@ -29,6 +33,29 @@ pub struct AskResponse {
     pub citations: Vec<CitationJson>,
     /// Milliseconds spent.
     pub timings_ms: TimingsJson,
+    /// With `mode: "llm"`: every sentence of the answer, the passages it cites and
+    /// whether they support it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<SentenceJson>,
+    /// With `mode: "llm"`: citation numbers the LLM wrote that point to no passage
+    /// (removed from `answer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid_citations: Vec<usize>,
+    /// Why an LLM answer was asked for but the answer is extractive (endpoint
+    /// unreachable, timeout, HTTP error, malformed or cut-off response).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_error: Option<String>,
+}
+
+/// A sentence of an LLM answer, checked against the passages it cites.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SentenceJson {
+    /// The sentence without its `[n]` markers.
+    pub text: String,
+    /// The passages it cites (numbers into `citations`).
+    pub citations: Vec<usize>,
+    /// False when it cites nothing, or its content words are mostly not in what it cites.
+    pub supported: bool,
 }
 
 /// Response of `search`.
@@ -108,6 +135,13 @@ pub struct TimingsJson {
     pub search: f64,
     /// Everything, answer included.
     pub total: f64,
+    /// Waiting for the LLM (0 without one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub llm: f64,
+}
+
+fn is_zero(ms: &f64) -> bool {
+    *ms == 0.0
 }
 
 impl FiltersJson {
@@ -186,6 +220,7 @@ impl SearchResponse {
                 embed: outcome.timings.embed_ms,
                 search: outcome.timings.search_ms,
                 total: total_ms,
+                llm: 0.0,
             },
         }
     }
@@ -207,6 +242,9 @@ impl AskResponse {
             abstained: answer.abstained,
             mode: "extractive".to_string(),
             filters: FiltersJson::from_filters(&outcome.filters),
+            sentences: Vec::new(),
+            invalid_citations: Vec::new(),
+            llm_error: None,
             citations: outcome
                 .hits
                 .iter()
@@ -217,7 +255,51 @@ impl AskResponse {
                 embed: outcome.timings.embed_ms,
                 search: outcome.timings.search_ms,
                 total: total_ms,
+                llm: 0.0,
             },
+        }
+    }
+
+    /// The cited passages as an LLM prompt shows them.
+    pub fn passages(&self) -> Vec<Passage> {
+        self.citations
+            .iter()
+            .map(|c| Passage {
+                n: c.n,
+                state: match (&c.state_name, &c.state) {
+                    (Some(name), Some(code)) => format!("{name} ({code})"),
+                    _ => String::new(),
+                },
+                doc: c.doc_title.clone(),
+                section: c.section.clone(),
+                text: c.text.clone(),
+            })
+            .collect()
+    }
+
+    /// Takes an LLM's draft (checked against the citations) as the answer, or, on an
+    /// error, keeps the extractive answer and says why.
+    pub fn apply_draft(&mut self, draft: Result<String, LlmError>, llm_ms: f64) {
+        self.timings_ms.llm = llm_ms;
+        self.timings_ms.total += llm_ms;
+        match draft {
+            Ok(text) => {
+                let passages: Vec<&str> = self.citations.iter().map(|c| c.text.as_str()).collect();
+                let checked = check(&text, &passages);
+                self.answer = checked.text;
+                self.mode = "llm".to_string();
+                self.sentences = checked
+                    .sentences
+                    .into_iter()
+                    .map(|s| SentenceJson {
+                        text: s.text,
+                        citations: s.citations,
+                        supported: s.supported,
+                    })
+                    .collect();
+                self.invalid_citations = checked.invalid;
+            }
+            Err(e) => self.llm_error = Some(e.to_string()),
         }
     }
 }

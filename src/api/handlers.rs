@@ -8,11 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiJson};
 use super::{AppState, Ready};
+use crate::answer::llm::LlmClient;
 use crate::corpus::StateCode;
+use crate::engine::{AnswerMode, draft};
 use crate::index::store::StoredSection;
 use crate::retrieve::{RequestError, SearchRequest, follow_up_query};
 use crate::wire::{AskResponse, SearchResponse};
@@ -36,6 +39,8 @@ pub struct AskBody {
     pub k: Option<usize>,
     /// The conversation's previous question, so that a follow-up keeps its topic.
     pub previous_question: Option<String>,
+    /// `extractive`, `llm` or `auto` (the default: the LLM when one is configured).
+    pub mode: Option<String>,
 }
 
 /// Body of `POST /api/search`.
@@ -85,8 +90,27 @@ fn check_docs(ready: &Ready, docs: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn run_ask(app: &AppState, body: AskBody) -> Result<AskResponse, ApiError> {
+/// Retrieves and answers extractively; also returns the LLM client when the request's
+/// mode wants an LLM draft (not yet made).
+pub(crate) async fn run_ask(
+    app: &AppState,
+    body: AskBody,
+) -> Result<(AskResponse, Option<LlmClient>), ApiError> {
     let ready = app.ready()?;
+    let mode = match body.mode.as_deref() {
+        None => AnswerMode::Auto,
+        Some(m) => AnswerMode::parse(m).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_mode",
+                format!("unknown mode {m:?} (valid: extractive, llm, auto)"),
+            )
+        })?,
+    };
+    let llm = match mode.uses_llm(ready.llm.is_some()) {
+        Ok(true) => ready.llm.clone(),
+        Ok(false) => None,
+        Err(e) => return Err(ApiError::bad_request("llm_not_configured", e.to_string())),
+    };
     // Check the question as asked; retrieve with the conversation's topic.
     SearchRequest::parse(
         &body.question,
@@ -121,7 +145,43 @@ async fn run_ask(app: &AppState, body: AskBody) -> Result<AskResponse, ApiError>
     if response.question != asked {
         response.contextual_query = Some(std::mem::replace(&mut response.question, asked));
     }
-    Ok(response)
+    Ok((response, llm))
+}
+
+/// How an answer comes about, piece by piece.
+pub(crate) enum Progress {
+    /// A piece of the answer text.
+    Delta(String),
+    /// The final response; `true` when the pieces sent were an LLM draft that broke off
+    /// (the response then holds the extractive answer and `llm_error`).
+    Done(Box<AskResponse>, bool),
+}
+
+/// Streams the answer: the LLM's draft as it arrives when `llm` is given (falling back
+/// to the extractive answer), else the extractive answer in pieces.
+pub(crate) fn progress(
+    mut response: AskResponse,
+    llm: Option<LlmClient>,
+) -> tokio::sync::mpsc::UnboundedReceiver<Progress> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut streamed = 0usize;
+        if let Some(client) = llm {
+            let mut on_delta = |d: &str| {
+                streamed += 1;
+                let _ = tx.send(Progress::Delta(d.to_string()));
+            };
+            draft(&client, &mut response, Some(&mut on_delta)).await;
+        }
+        let broken = streamed > 0 && response.mode != "llm";
+        if streamed == 0 {
+            for piece in answer_pieces(&response.answer) {
+                let _ = tx.send(Progress::Delta(piece));
+            }
+        }
+        let _ = tx.send(Progress::Done(Box::new(response), broken));
+    });
+    rx
 }
 
 /// `POST /api/ask`: an extractive answer with citations.
@@ -129,29 +189,40 @@ pub async fn ask(
     State(app): State<AppState>,
     ApiJson(body): ApiJson<AskBody>,
 ) -> Result<Json<AskResponse>, ApiError> {
-    Ok(Json(run_ask(&app, body).await?))
+    let (mut response, llm) = run_ask(&app, body).await?;
+    if let Some(client) = llm {
+        draft(&client, &mut response, None).await;
+    }
+    Ok(Json(response))
 }
 
 /// `POST /api/ask/stream`: the same as Server-Sent Events: `citations`, `answer`
-/// pieces, `done` with the full response.
+/// pieces (the LLM's deltas as they arrive, when it drafts), `done` with the full
+/// response. When an LLM draft breaks off, `done` holds the extractive answer and
+/// `llm_error`; it always holds the answer to show.
 pub async fn ask_stream(
     State(app): State<AppState>,
     ApiJson(body): ApiJson<AskBody>,
 ) -> Result<Response, ApiError> {
-    let response = run_ask(&app, body).await?;
-    let mut events = vec![json_event(
+    let (response, llm) = run_ask(&app, body).await?;
+    let first = json_event(
         "citations",
         &CitationsEvent {
             filters: &response.filters,
             citations: &response.citations,
             abstained: response.abstained,
         },
-    )];
-    for piece in answer_pieces(&response.answer) {
-        events.push(json_event("answer", &serde_json::json!({ "delta": piece })));
-    }
-    events.push(json_event("done", &response));
-    let stream = futures_util::stream::iter(events.into_iter().map(Ok::<Event, Infallible>));
+    );
+    let rest = futures_util::stream::unfold(progress(response, llm), |mut rx| async move {
+        let event = match rx.recv().await? {
+            Progress::Delta(d) => json_event("answer", &serde_json::json!({ "delta": d })),
+            Progress::Done(response, _) => json_event("done", &response),
+        };
+        Some((event, rx))
+    });
+    let stream = futures_util::stream::once(async { first })
+        .chain(rest)
+        .map(Ok::<Event, Infallible>);
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
@@ -336,6 +407,7 @@ pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Valu
         "status": "ready",
         "documents": ready.index.store.docs.len(),
         "passages": ready.index.store.chunks.len(),
+        "llm": ready.llm.is_some(),
     })))
 }
 

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod handlers;
 pub mod metrics;
+pub mod openai;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub struct Ready {
     pub index: Arc<Index>,
     /// The engine; locked only while embedding and ranking one request.
     pub engine: Mutex<Engine>,
+    /// The LLM endpoint for drafted answers, when configured.
+    pub llm: Option<crate::answer::llm::LlmClient>,
 }
 
 struct Shared {
@@ -76,9 +79,15 @@ impl AppState {
 
     /// Makes the server ready with a loaded engine.
     pub fn set_ready(&self, engine: Engine) {
+        let llm = engine.config.llm.clone().and_then(|settings| {
+            crate::answer::llm::LlmClient::new(settings)
+                .map_err(|e| tracing::error!(error = %e, "LLM client unavailable"))
+                .ok()
+        });
         let ready = Ready {
             index: engine.index.clone(),
             engine: Mutex::new(engine),
+            llm,
         };
         let _ = self.0.ready.set(Arc::new(ready));
     }
@@ -157,6 +166,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/readyz"),
     ("get", "/metrics"),
     ("get", "/openapi.json"),
+    ("post", "/v1/chat/completions"),
+    ("get", "/v1/models"),
 ];
 
 /// The whole application: API routes, static web chat, security headers, limits, logs.
@@ -175,6 +186,8 @@ pub fn router(app: AppState) -> Router {
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))
         .route("/openapi.json", get(handlers::openapi))
+        .route("/v1/chat/completions", post(openai::chat_completions))
+        .route("/v1/models", get(openai::models))
         .route("/api", get(error::not_found))
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(static_files)

@@ -23,7 +23,7 @@ fn server() -> &'static str {
 }
 
 /// Starts a server on a free loopback port in a background runtime; `None` = never ready.
-fn start(engine: Option<Engine>) -> String {
+pub(crate) fn start(engine: Option<Engine>) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");

@@ -7,8 +7,10 @@
 mod api;
 mod cli;
 mod embedding;
+mod fake_llm;
 mod faults;
 mod index;
+mod llm;
 mod retrieval;
 mod seeds;
 mod util;
