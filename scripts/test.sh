@@ -5,7 +5,8 @@
 #
 # Installs the offline model if missing (idempotent), runs the test suite against the
 # real seeds and model, runs the browser tests of the web chat (scripts/e2e.sh installs
-# chromium and playwright-core when missing), then prints answer quality on the shared
+# chromium and playwright-core when missing), the OpenAI facade with the official
+# `openai` package (scripts/test-facade.sh), then prints answer quality on the shared
 # dev set when it is there, failing when it falls below the guard figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,6 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup-model.sh >/dev/null
 cargo test --release --locked
 scripts/e2e.sh
+scripts/test-facade.sh
 
 dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then
