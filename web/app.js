@@ -14,6 +14,8 @@ const ERROR_TEXTS = {
   unknown_document: 'Unbekanntes Dokument im Filter.',
   bad_k: 'Die Zahl der Passagen muss zwischen 1 und 50 liegen.',
   bad_json: 'Die Anfrage war kein gültiges JSON.',
+  bad_mode: 'Unbekannte Antwortart.',
+  llm_not_configured: 'Auf dem Server ist keine KI-Zusammenfassung eingerichtet.',
   bad_fields: 'Die Anfrage hatte unerwartete Felder.',
   bad_request: 'Die Anfrage war ungültig.',
   body_too_large: 'Die Anfrage ist zu groß.',
@@ -64,6 +66,8 @@ const ui = {
   viewerText: $('viewer-text'),
   viewerClose: $('viewer-close'),
   viewerJump: $('viewer-jump'),
+  llmToggle: $('llm-toggle'),
+  llmMode: $('llm-mode'),
 };
 
 const state = {
@@ -390,6 +394,7 @@ class Turn {
       el('p', { class: 'abstain-title', text: 'Nichts gefunden' }),
       el('p', { class: 'abstain-text' }));
     this.answerEl = el('p', { class: 'answer-text', 'aria-busy': 'true' });
+    this.llmNoteEl = el('p', { class: 'llm-note', hidden: true });
     this.filterEl = el('p', { class: 'filter-note', hidden: true });
     this.citeTitleEl = el('h3', { class: 'cites-title', id: this.id('cites'), hidden: true, text: 'Belege' });
     this.citeListEl = el('ol', { class: 'citations', 'aria-labelledby': this.id('cites') });
@@ -412,7 +417,7 @@ class Turn {
     this.root = el('li', { class: 'turn is-pending', id: this.id('turn') },
       questionBox,
       el('section', { class: 'answer', 'aria-label': `Antwort auf Frage ${this.number}` },
-        this.statusEl, this.errorEl, this.abstainEl, this.answerEl, this.filterEl,
+        this.statusEl, this.errorEl, this.abstainEl, this.answerEl, this.llmNoteEl, this.filterEl,
         this.citeTitleEl, this.citeListEl, this.actionsEl));
     this.setStatus('Suche Belege …');
   }
@@ -491,8 +496,37 @@ class Turn {
     this.renderAnswer();
   }
 
+  citeRef(n) {
+    const ref = el('button', { type: 'button', class: 'cite-ref', 'data-n': n, 'aria-label': `Beleg ${n} zeigen`, text: `[${n}]` });
+    ref.addEventListener('click', () => this.focusCard(n));
+    return ref;
+  }
+
+  /** An LLM answer, sentence by sentence; sentences the passages do not support are marked. */
+  renderSentences(sentences) {
+    this.answerEl.replaceChildren();
+    const known = new Set(this.citations.map((c) => c.n));
+    sentences.forEach((s, i) => {
+      if (i > 0) this.answerEl.append(' ');
+      const span = el('span', { class: s.supported ? 'sentence' : 'sentence is-unsupported' }, s.text || '');
+      for (const n of s.citations || []) {
+        if (known.has(n)) span.append(' ', this.citeRef(n));
+      }
+      if (!s.supported) {
+        span.append(' ', el('span', { class: 'unsupported-badge', text: (s.citations || []).length ? 'nicht durch die Belege gestützt' : 'ohne Beleg' }));
+      }
+      this.answerEl.append(span);
+    });
+    this.answerEl.hidden = sentences.length === 0;
+  }
+
   /** Renders the answer text; `[n]` with a matching passage becomes a button. */
   renderAnswer() {
+    const r = this.result;
+    if (r && r.mode === 'llm' && Array.isArray(r.sentences) && r.sentences.length && !this.abstained) {
+      this.renderSentences(r.sentences);
+      return;
+    }
     const text = this.abstained ? '' : this.answerText;
     this.answerEl.replaceChildren();
     const known = new Set(this.citations.map((c) => c.n));
@@ -501,9 +535,7 @@ class Turn {
       const n = Number(m[1]);
       if (!known.has(n)) continue;
       if (m.index > last) this.answerEl.append(text.slice(last, m.index));
-      const ref = el('button', { type: 'button', class: 'cite-ref', 'data-n': n, 'aria-label': `Beleg ${n} zeigen`, text: `[${n}]` });
-      ref.addEventListener('click', () => this.focusCard(n));
-      this.answerEl.append(ref);
+      this.answerEl.append(this.citeRef(n));
       last = m.index + m[0].length;
     }
     if (last < text.length) this.answerEl.append(text.slice(last));
@@ -529,6 +561,7 @@ class Turn {
     // A follow-up was searched with the earlier topic: mark those words too.
     if (result.contextual_query) this.words = highlightWords(this.question, result.contextual_query);
     this.showCitations(result.citations, result.filters, result.abstained);
+    this.renderLlmNote(result);
     this.answerEl.removeAttribute('aria-busy');
     this.root.classList.remove('is-pending');
     this.root.classList.add('is-done');
@@ -540,6 +573,20 @@ class Turn {
     if (result.timings_ms && typeof result.timings_ms.total === 'number') parts.push(formatMs(result.timings_ms.total));
     this.metaEl.textContent = parts.join(' · ');
     this.actionsEl.hidden = false;
+  }
+
+  renderLlmNote(result) {
+    let text = '';
+    if (result.mode === 'llm') {
+      const open = (result.sentences || []).filter((s) => !s.supported).length;
+      text = 'KI-Zusammenfassung aus den Belegen. ';
+      text += open ? `${open === 1 ? '1 Satz ist' : `${open} Sätze sind`} nicht durch die Belege gestützt (markiert).` : 'Jeder Satz ist durch seine Belege gestützt.';
+    } else if (result.llm_error) {
+      text = `KI-Zusammenfassung nicht verfügbar (${result.llm_error}); die Antwort besteht aus Sätzen der Belege.`;
+    }
+    this.llmNoteEl.textContent = text;
+    this.llmNoteEl.hidden = !text;
+    this.llmNoteEl.classList.toggle('is-warning', Boolean(result.llm_error) || text.includes('nicht durch'));
   }
 
   fail(err) {
@@ -625,6 +672,7 @@ async function ask(question) {
   const body = { question };
   if (states.length) body.states = states;
   if (previousTopic) body.previous_question = previousTopic;
+  if (!ui.llmToggle.hidden) body.mode = ui.llmMode.checked ? 'llm' : 'extractive';
 
   try {
     const result = await askStreaming(body, turn);
@@ -812,6 +860,8 @@ async function start() {
   if (docs.status === 'fulfilled') renderDocs(docs.value);
   else problems.push(`Die Dokumentliste konnte nicht geladen werden (${describeError(docs.reason)}).`);
   if (problems.length) showAppError(problems.join(' '));
+  // The summary toggle appears only when the server has an LLM endpoint.
+  getJson('/readyz').then((r) => { ui.llmToggle.hidden = !(r && r.llm === true); }, () => {});
   document.documentElement.dataset.ready = 'true';
 }
 
