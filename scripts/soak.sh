@@ -36,7 +36,7 @@ trap cleanup EXIT
 
 export BELEGT_INDEX_DIR=${BELEGT_INDEX_DIR:-$tmp/index}
 if ! [[ -f $BELEGT_INDEX_DIR/CURRENT ]]; then
-  $bin index >/dev/null 2>&1
+  $bin index >/dev/null 2>"$tmp/index.err" || { cat "$tmp/index.err" >&2; exit 1; }
 fi
 
 $bin serve --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
