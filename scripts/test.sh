@@ -6,8 +6,9 @@
 # Installs the offline model if missing (idempotent), runs the test suite against the
 # real seeds and model, runs the browser tests of the web chat (scripts/e2e.sh installs
 # chromium and playwright-core when missing), the OpenAI facade with the official
-# `openai` package (scripts/test-facade.sh), then prints answer quality on the shared
-# dev set when it is there, failing when it falls below the guard figures.
+# `openai` package (scripts/test-facade.sh), a 15 s load test (scripts/soak.sh), then
+# prints answer quality on the shared dev set when it is there, failing when it falls
+# below the guard figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,6 +16,7 @@ scripts/setup-model.sh >/dev/null
 cargo test --release --locked
 scripts/e2e.sh
 scripts/test-facade.sh
+scripts/soak.sh 15  # 32 clients on loopback for 15 s: no errors, no dead server
 
 dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then
