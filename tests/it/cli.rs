@@ -17,6 +17,9 @@ const CLEARED: &[&str] = &[
     "BELEGT_ORT_LIB",
     "BELEGT_THREADS",
     "ORT_DYLIB_PATH",
+    "BELEGT_LLM_URL",
+    "BELEGT_LLM_MODEL",
+    "BELEGT_LLM_API_KEY",
 ];
 
 /// Runs `belegt args…` in a fresh temporary directory with the given seeds and index

@@ -443,3 +443,72 @@ async fn the_facade_answers_openai_chat_completions_with_references() {
         .expect("JSON");
     assert_eq!(models["data"][0]["id"], "belegt");
 }
+
+/// Runs the binary against the shared index with the LLM settings in `env`.
+fn belegt_cli(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let shared = util::shared();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_belegt"));
+    cmd.args(args)
+        .env("BELEGT_SEEDS", &shared.seeds_dir)
+        .env("BELEGT_INDEX_DIR", &shared.index_dir);
+    for name in [
+        "BELEGT_LLM_URL",
+        "BELEGT_LLM_MODEL",
+        "BELEGT_LLM_API_KEY",
+        "BELEGT_LLM_TIMEOUT_SECS",
+    ] {
+        cmd.env_remove(name);
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("the belegt binary runs")
+}
+
+#[test]
+fn ask_llm_drafts_with_the_key_from_the_environment_and_never_prints_it() {
+    let key = "sk-cli-secret-4711";
+    let out = belegt_cli(
+        &[
+            ("BELEGT_LLM_URL", &fake().base_url),
+            ("BELEGT_LLM_API_KEY", key),
+        ],
+        &["ask", "--llm", "--json", "--llm-model", "cli-model", GOOD],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("one JSON value");
+    assert_eq!(v["mode"], "llm", "{v}");
+    assert!(!stdout.contains(key) && !stderr.contains(key));
+    let got = fake()
+        .received()
+        .into_iter()
+        .find(|r| r.body["model"] == "cli-model")
+        .expect("the CLI's request");
+    assert_eq!(got.authorization, Some(format!("Bearer {key}")));
+    // The text rendering says it is a checked summary.
+    let out = belegt_cli(
+        &[("BELEGT_LLM_URL", &fake().base_url)],
+        &["ask", "--llm", BAD_CITATIONS],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("KI-Zusammenfassung")
+            && shown.contains("Nicht belegt: Bayern baut eine Raumstation"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Entfernte Verweise ohne Passage: [8]"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn ask_llm_without_an_endpoint_is_one_error_line_and_exit_2() {
+    let out = belegt_cli(&[], &["ask", "--llm", GOOD]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no LLM endpoint is configured"), "{stderr}");
+}
