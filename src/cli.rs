@@ -162,18 +162,22 @@ pub fn parse() -> Cli {
 /// Runs a parsed command.
 pub fn run(cli: Cli) -> Result<()> {
     let g = cli.global;
-    let config = Config::resolve(Overrides {
-        seeds: g.seeds,
-        index_dir: g.index_dir,
-        model: g.model,
-        ort_library: g.ort_lib,
-        threads: g.threads,
-        llm_url: g.llm_url,
-        llm_model: g.llm_model,
-        llm_timeout_secs: g.llm_timeout_secs,
-        llm_max_tokens: g.llm_max_tokens,
-        llm_temperature: g.llm_temperature,
-    });
+    let config = Config::resolve(
+        Overrides {
+            seeds: g.seeds,
+            index_dir: g.index_dir,
+            model: g.model,
+            ort_library: g.ort_lib,
+            threads: g.threads,
+            llm_url: g.llm_url,
+            llm_model: g.llm_model,
+            llm_timeout_secs: g.llm_timeout_secs,
+            llm_max_tokens: g.llm_max_tokens,
+            llm_temperature: g.llm_temperature,
+        }
+        .with_file()
+        .map_err(anyhow::Error::msg)?,
+    );
     match cli.command {
         Command::Index { json } => index(config, json),
         Command::Search(args) => {

@@ -87,6 +87,59 @@ fn project_root() -> PathBuf {
     cwd
 }
 
+/// Name of the optional settings file in the project folder (or `$BELEGT_CONFIG`).
+pub const CONFIG_FILE: &str = "belegt.toml";
+
+/// The `[llm]` table of `belegt.toml`. The API key is never read from a file.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLlm {
+    url: Option<String>,
+    model: Option<String>,
+    timeout_secs: Option<u64>,
+    max_tokens: Option<u32>,
+    temperature: Option<f32>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    llm: FileLlm,
+}
+
+impl Overrides {
+    /// Fills what flags and environment left open from the settings file:
+    /// `$BELEGT_CONFIG` if set (it must exist), else `belegt.toml` in the project folder
+    /// if there is one. Today the file holds the `[llm]` table (`url`, `model`,
+    /// `timeout_secs`, `max_tokens`, `temperature`).
+    pub fn with_file(self) -> Result<Overrides, String> {
+        let (path, required) = match std::env::var_os("BELEGT_CONFIG").filter(|p| !p.is_empty()) {
+            Some(p) => (PathBuf::from(p), true),
+            None => (project_root().join(CONFIG_FILE), false),
+        };
+        if !required && !path.is_file() {
+            return Ok(self);
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        self.with_file_text(&text)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// [`Overrides::with_file`] for the file's text.
+    pub fn with_file_text(mut self, text: &str) -> Result<Overrides, String> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let l = file.llm;
+        self.llm_url = self.llm_url.or(l.url);
+        self.llm_model = self.llm_model.or(l.model);
+        self.llm_timeout_secs = self.llm_timeout_secs.or(l.timeout_secs);
+        self.llm_max_tokens = self.llm_max_tokens.or(l.max_tokens);
+        self.llm_temperature = self.llm_temperature.or(l.temperature);
+        Ok(self)
+    }
+}
+
 impl Config {
     /// Applies defaults to the user's choices.
     pub fn resolve(o: Overrides) -> Config {
@@ -140,5 +193,33 @@ impl Config {
                     temperature: o.llm_temperature.unwrap_or(0.1),
                 }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_fills_only_what_flags_and_environment_left_open() {
+        let o = Overrides {
+            llm_model: Some("from-flag".into()),
+            ..Overrides::default()
+        }
+        .with_file_text(
+            "[llm]\nurl = \"http://127.0.0.1:11434/v1\"\nmodel = \"from-file\"\ntimeout_secs = 7\n",
+        )
+        .expect("a valid file");
+        assert_eq!(o.llm_url.as_deref(), Some("http://127.0.0.1:11434/v1"));
+        assert_eq!(o.llm_model.as_deref(), Some("from-flag"));
+        assert_eq!(o.llm_timeout_secs, Some(7));
+    }
+
+    #[test]
+    fn an_api_key_or_unknown_key_in_the_file_is_an_error() {
+        let err = Overrides::default()
+            .with_file_text("[llm]\napi_key = \"sk-1\"\n")
+            .expect_err("keys are not read from files");
+        assert!(err.contains("api_key"), "{err}");
     }
 }

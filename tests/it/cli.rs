@@ -20,6 +20,7 @@ const CLEARED: &[&str] = &[
     "BELEGT_LLM_URL",
     "BELEGT_LLM_MODEL",
     "BELEGT_LLM_API_KEY",
+    "BELEGT_CONFIG",
 ];
 
 /// Runs `belegt args…` in a fresh temporary directory with the given seeds and index

@@ -456,6 +456,7 @@ fn belegt_cli(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
         "BELEGT_LLM_MODEL",
         "BELEGT_LLM_API_KEY",
         "BELEGT_LLM_TIMEOUT_SECS",
+        "BELEGT_CONFIG",
     ] {
         cmd.env_remove(name);
     }
@@ -511,4 +512,44 @@ fn ask_llm_without_an_endpoint_is_one_error_line_and_exit_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("no LLM endpoint is configured"), "{stderr}");
+}
+
+#[test]
+fn the_endpoint_can_come_from_a_settings_file_and_a_bad_file_is_one_error_line() {
+    let dir = util::temp_dir();
+    let file = dir.path().join("belegt.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[llm]\nurl = \"{}\"\nmodel = \"file-model\"\n",
+            fake().base_url
+        ),
+    )
+    .expect("write the settings file");
+    let config = file.to_str().expect("UTF-8 path");
+    let out = belegt_cli(
+        &[("BELEGT_CONFIG", config)],
+        &["ask", "--llm", "--json", GOOD],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON value");
+    assert_eq!(v["mode"], "llm");
+    assert!(
+        fake()
+            .received()
+            .iter()
+            .any(|r| r.body["model"] == "file-model")
+    );
+    std::fs::write(&file, "[llm]\napi_key = \"sk-no\"\n").expect("write");
+    let out = belegt_cli(&[("BELEGT_CONFIG", config)], &["ask", GOOD]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("belegt.toml") && stderr.contains("api_key"),
+        "{stderr}"
+    );
 }
