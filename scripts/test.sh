@@ -6,7 +6,8 @@
 # Installs the offline model if missing (idempotent), runs the test suite against the
 # real seeds and model, runs the browser tests of the web chat (scripts/e2e.sh installs
 # chromium and playwright-core when missing), the OpenAI facade with the official
-# `openai` package (scripts/test-facade.sh), a 15 s load test (scripts/soak.sh), then
+# `openai` package (scripts/test-facade.sh), a 15 s load test (scripts/soak.sh), a short
+# schema-based API fuzz run (scripts/fuzz-api.sh, schemathesis), then
 # prints answer quality on the shared dev set when it is there, failing when it falls
 # below the guard figures.
 set -euo pipefail
@@ -14,19 +15,24 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-model.sh >/dev/null
 cargo test --release --locked
+
+# The scripts below share one fresh index of seeds/ in a temp dir (embeddings/ is untouched).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export BELEGT_INDEX_DIR=$tmp/index
+target/release/belegt index
+
 scripts/e2e.sh
 scripts/test-facade.sh
-scripts/soak.sh 15  # 32 clients on loopback for 15 s: no errors, no dead server
+scripts/soak.sh 15       # 32 clients on loopback for 15 s: no errors, no dead server
+scripts/fuzz-api.sh 200  # schemathesis from /openapi.json: no 5xx, responses match the schema
 
 dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  echo "== answer quality on $dev (fresh index in a temp dir)"
-  BELEGT_INDEX_DIR=$tmp target/release/belegt index
+  echo "== answer quality on $dev"
   # A regression guard a little below today's figures (R@5 0.97, MRR 0.88, R@2000ch 0.94,
   # no false abstention), not a target to tune to.
-  BELEGT_INDEX_DIR=$tmp target/release/belegt eval --file "$dev" \
+  target/release/belegt eval --file "$dev" \
     --require 'recall_at_5>=0.94' --require 'mrr>=0.84' \
     --require 'recall_at_2000ch>=0.9' --require 'false_abstention<=0.03'
 fi

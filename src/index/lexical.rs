@@ -319,9 +319,14 @@ fn add_abbreviations(tokens: &mut Vec<Token>) {
     let mut extra = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let lower = w.text.to_lowercase();
-        let next = words.get(i + 1).filter(|n| n.position == w.position + 1).map(|n| n.text.to_lowercase());
+        let next = words
+            .get(i + 1)
+            .filter(|n| n.position == w.position + 1)
+            .map(|n| n.text.to_lowercase());
         let spelled_out = (lower.starts_with("künstliche") || lower == "artificial")
-            && next.as_deref().is_some_and(|n| n.starts_with("intelligenz") || n == "intelligence");
+            && next
+                .as_deref()
+                .is_some_and(|n| n.starts_with("intelligenz") || n == "intelligence");
         if spelled_out || w.text == "AI" {
             extra.push(Token {
                 offset_from: w.offset_from,
@@ -410,8 +415,16 @@ mod tests {
 
     #[test]
     fn spelled_out_forms_meet_their_abbreviation() {
-        for text in ["Künstlicher Intelligenz", "artificial intelligence", "the AI Act"] {
-            assert!(analyze(text).contains(&"ki".to_string()), "{text}: {:?}", analyze(text));
+        for text in [
+            "Künstlicher Intelligenz",
+            "artificial intelligence",
+            "the AI Act",
+        ] {
+            assert!(
+                analyze(text).contains(&"ki".to_string()),
+                "{text}: {:?}",
+                analyze(text)
+            );
         }
         assert!(!analyze("Intelligenz allein").contains(&"ki".to_string()));
     }

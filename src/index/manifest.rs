@@ -18,7 +18,7 @@ use crate::corpus::chunk::ChunkParams;
 pub const FORMAT_VERSION: u32 = 1;
 /// Version of the text pipeline (normalization, structure, chunking, headers, analysis).
 /// Bump when any of them changes what ends up in the index.
-pub const PIPELINE_VERSION: u32 = 3;
+pub const PIPELINE_VERSION: u32 = 4;
 
 /// The manifest written as `manifest.json` in each index generation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
