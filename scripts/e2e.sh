@@ -13,6 +13,7 @@
 # BELEGT_SEEDS as for belegt, CHROMIUM (default /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 say() { printf 'e2e: %s\n' "$*" >&2; }
 die() { printf 'e2e: error: %s\n' "$*" >&2; exit 1; }
@@ -39,22 +40,10 @@ fi
 
 scripts/setup-model.sh >/dev/null
 
-bin=${BELEGT_BIN:-target/release/belegt}
-if [[ ! -x $bin ]]; then
-  command -v cargo >/dev/null || die "$bin is missing and cargo is not installed: run scripts/setup.sh"
-  say "building belegt (release)"
-  cargo build --release --locked --quiet
-fi
-export BELEGT_BIN=$bin
+ensure_binary
 
-# The server refuses a missing or stale index; build a fresh one aside rather than
-# touching the user's embeddings/.
-if ! "$bin" search -k 1 --json "Polizei" >/dev/null 2>&1; then
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  say "no usable index: building one in $tmp"
-  BELEGT_INDEX_DIR=$tmp "$bin" index
-  export BELEGT_INDEX_DIR=$tmp
-fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ensure_index "$tmp"
 
 node --test tests/e2e/

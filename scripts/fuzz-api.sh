@@ -11,41 +11,29 @@
 # checks (default: not_a_server_error,response_schema_conformance).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 requests=${1:-10000}
 checks=${ST_CHECKS:-not_a_server_error,response_schema_conformance}
 version=4.32.5
 home=${BELEGT_HOME:-$HOME/.local/share/belegt}
 venv=$home/venv-schemathesis
-bin=target/release/belegt
 
 if ! [[ -x $venv/bin/schemathesis ]] || ! "$venv/bin/pip" show schemathesis 2>/dev/null | grep -q "^Version: $version$"; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version"
 fi
-[[ -x $bin ]] || cargo build --release --locked
+ensure_binary
 
 tmp=$(mktemp -d)
-server=
 cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-export BELEGT_INDEX_DIR=${BELEGT_INDEX_DIR:-$tmp/index}
-if ! [[ -f $BELEGT_INDEX_DIR/CURRENT ]]; then
-  $bin index >/dev/null 2>"$tmp/index.err" || { cat "$tmp/index.err" >&2; exit 1; }
-fi
-$bin serve --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-for _ in $(seq 600); do
-  grep -q '^listening on' "$tmp/out" && break
-  kill -0 "$server" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$tmp/out" | head -1)
-[[ -n $url ]] || { echo "fuzz-api: the server did not become ready" >&2; exit 1; }
+ensure_index "$tmp"
+start_server "$tmp"
 
 ops=$(curl -sf "$url/openapi.json" | python3 -c '
 import json, sys
@@ -71,9 +59,9 @@ for line in open(sys.argv[1]):
         sent += sum(len(v) for v in rec.get("interactions", {}).values()) if isinstance(rec.get("interactions"), dict) else 0
 print(f"requests sent: {sent}")
 PY
-if grep -qi panicked "$tmp/err"; then
+if grep -qi panicked "$tmp/serve.err"; then
   echo "fuzz-api: the server log shows a panic:" >&2
-  grep -i -m5 panicked "$tmp/err" >&2
+  grep -i -m5 panicked "$tmp/serve.err" >&2
   status=1
 fi
 kill -0 "$server" 2>/dev/null || { echo "fuzz-api: the server died" >&2; status=1; }

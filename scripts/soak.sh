@@ -10,11 +10,11 @@
 # seeds/ in a temporary folder unless BELEGT_INDEX_DIR names one. Exits 1 on any error.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 secs=${1:-600}
 conns=32
 threads=2
-bin=target/release/belegt
 
 if ! command -v wrk >/dev/null; then
   if [[ $(id -u) == 0 ]]; then
@@ -24,30 +24,17 @@ if ! command -v wrk >/dev/null; then
     exit 1
   fi
 fi
-[[ -x $bin ]] || cargo build --release --locked
+ensure_binary
 
 tmp=$(mktemp -d)
-server=
 cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-export BELEGT_INDEX_DIR=${BELEGT_INDEX_DIR:-$tmp/index}
-if ! [[ -f $BELEGT_INDEX_DIR/CURRENT ]]; then
-  $bin index >/dev/null 2>"$tmp/index.err" || { cat "$tmp/index.err" >&2; exit 1; }
-fi
-
-$bin serve --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-server=$!
-for _ in $(seq 600); do
-  grep -q '^listening on' "$tmp/out" && break
-  kill -0 "$server" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$tmp/out" | head -1)
-[[ -n $url ]] || { echo "soak: the server did not become ready" >&2; exit 1; }
+ensure_index "$tmp"
+start_server "$tmp"
 rss() { awk '/^VmRSS/ {printf "%d MB", $2/1024}' "/proc/$server/status"; }
 rss_start=$(rss)
 

@@ -12,6 +12,7 @@
 # BELEGT_SEEDS as for belegt, BELEGT_PYTHON (default python3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 say() { printf 'facade: %s\n' "$*" >&2; }
 die() { printf 'facade: error: %s\n' "$*" >&2; exit 1; }
@@ -30,20 +31,10 @@ if [[ ! -f $venv/.belegt-pins || "$(cat "$venv/.belegt-pins")" != "$OPENAI_PIN" 
   echo "$OPENAI_PIN" >"$venv/.belegt-pins"
 fi
 
-bin=${BELEGT_BIN:-target/release/belegt}
-if [[ ! -x $bin ]]; then
-  command -v cargo >/dev/null || die "$bin is missing and cargo is not installed: run scripts/setup.sh"
-  say "building belegt (release)"
-  cargo build --release --locked --quiet
-fi
-export BELEGT_BIN=$bin
+ensure_binary
 
-if ! "$bin" search -k 1 --json "Polizei" >/dev/null 2>&1; then
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  say "no usable index: building one in $tmp"
-  BELEGT_INDEX_DIR=$tmp "$bin" index >/dev/null
-  export BELEGT_INDEX_DIR=$tmp
-fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ensure_index "$tmp"
 
 "$venv/bin/python" tests/facade/openai_client.py

@@ -1,0 +1,48 @@
+# Shared pieces of the test and benchmark scripts; source it after `cd` to the project.
+#
+#   ensure_binary        builds target/release/belegt (or $BELEGT_BIN) when missing; sets $bin
+#   ensure_index DIR     keeps a usable index ($BELEGT_INDEX_DIR or embeddings/), else builds
+#                        one in DIR/index and exports BELEGT_INDEX_DIR
+#   start_server DIR     runs `belegt serve` on a free loopback port, waits for its
+#                        `listening on` line; sets $server (pid) and $url; logs in DIR
+#   stop_server          stops it (SIGTERM) and waits
+
+ensure_binary() {
+  bin=${BELEGT_BIN:-target/release/belegt}
+  if [[ ! -x $bin ]]; then
+    command -v cargo >/dev/null || { echo "$bin is missing and cargo is not installed: run scripts/setup.sh" >&2; exit 1; }
+    echo "building belegt (release)" >&2
+    cargo build --release --locked --quiet
+  fi
+  export BELEGT_BIN=$bin
+}
+
+ensure_index() {
+  if ! "$bin" search -k 1 --json "Polizei" >/dev/null 2>&1; then
+    echo "no usable index: building one in $1/index" >&2
+    BELEGT_INDEX_DIR=$1/index "$bin" index >/dev/null 2>"$1/index.err" || { cat "$1/index.err" >&2; exit 1; }
+    export BELEGT_INDEX_DIR=$1/index
+  fi
+}
+
+server=
+url=
+start_server() {
+  "$bin" serve --addr 127.0.0.1:0 >"$1/serve.out" 2>"$1/serve.err" &
+  server=$!
+  for _ in $(seq 600); do
+    grep -q '^listening on' "$1/serve.out" && break
+    kill -0 "$server" 2>/dev/null || { cat "$1/serve.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  url=$(sed -n 's/^listening on //p' "$1/serve.out" | head -1)
+  [[ -n $url ]] || { echo "belegt serve did not become ready" >&2; cat "$1/serve.err" >&2; exit 1; }
+}
+
+stop_server() {
+  if [[ -n $server ]]; then
+    kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    server=
+  fi
+  return 0
+}
