@@ -4,7 +4,7 @@
 #   scripts/test.sh
 #
 # Installs the offline model if missing (idempotent), runs the test suite against the
-# real seeds and model, runs the browser tests of the web chat (scripts/e2e.sh installs
+# real seeds and model, checks the dependency graph (scripts/deny.sh), runs the browser tests of the web chat (scripts/e2e.sh installs
 # chromium and playwright-core when missing), the OpenAI facade with the official
 # `openai` package (scripts/test-facade.sh), a 15 s load test (scripts/soak.sh), a short
 # schema-based API fuzz run (scripts/fuzz-api.sh, schemathesis), then
@@ -15,6 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-model.sh >/dev/null
 cargo test --release --locked
+scripts/deny.sh  # licenses, banned crates and features, sources (deny.toml)
 
 # The scripts below share one fresh index of seeds/ in a temp dir (embeddings/ is untouched).
 tmp=$(mktemp -d)
