@@ -220,12 +220,20 @@ pub async fn ask_stream(
         };
         Some((event, rx))
     });
+    Ok(sse_response(first, rest))
+}
+
+/// An SSE response: `first`, then the events of `rest`, with keep-alive comments.
+pub fn sse_response(
+    first: Event,
+    rest: impl futures_util::Stream<Item = Event> + Send + 'static,
+) -> Response {
     let stream = futures_util::stream::once(async { first })
         .chain(rest)
         .map(Ok::<Event, Infallible>);
-    Ok(Sse::new(stream)
+    Sse::new(stream)
         .keep_alive(KeepAlive::default())
-        .into_response())
+        .into_response()
 }
 
 /// First event of the stream: what the answer will cite.

@@ -3,12 +3,11 @@
 //! question, the user message before it the conversation's previous question; the reply
 //! is the answer followed by its references.
 
-use std::convert::Infallible;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiJson};
-use super::handlers::{AskBody, Progress, progress, run_ask};
+use super::handlers::{AskBody, Progress, progress, run_ask, sse_response};
 use crate::engine::draft;
 use crate::wire::AskResponse;
 
@@ -198,12 +197,7 @@ pub async fn chat_completions(
         },
     )
     .flatten();
-    let stream = futures_util::stream::once(async { first })
-        .chain(rest)
-        .map(Ok::<Event, Infallible>);
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(sse_response(first, rest))
 }
 
 /// `GET /v1/models`: belegt itself.
