@@ -101,6 +101,8 @@ enum Command {
         /// Log requests as JSON lines instead of text.
         #[arg(long, env = "BELEGT_LOG_JSON")]
         log_json: bool,
+        #[command(flatten)]
+        access: AccessArgs,
     },
     /// Answer quality over a question file (JSON lines, as shared/eval/dev.jsonl).
     Eval {
@@ -118,6 +120,56 @@ enum Command {
         #[arg(long = "require", value_name = "FIGURE>=VALUE")]
         requirements: Vec<eval::Requirement>,
     },
+}
+
+/// Who may use the API, and how much. The keys themselves are never a flag (they would
+/// show in process lists): `$BELEGT_API_KEYS` or a file.
+#[derive(Debug, Args)]
+struct AccessArgs {
+    /// Require `Authorization: Bearer <key>` on /api/* and /v1/*, with the keys in this
+    /// file (one per line; `#` comments). `$BELEGT_API_KEYS` (comma-separated) adds keys.
+    #[arg(long, env = "BELEGT_API_KEY_FILE", value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
+    /// Requests per minute and client on /api/* and /v1/*; more get 429 with
+    /// `Retry-After` (off by default).
+    #[arg(long, env = "BELEGT_RATE_LIMIT", value_name = "PER_MINUTE")]
+    rate_limit: Option<std::num::NonZeroU32>,
+    /// Requests a client may send at once before the rate applies [default: 10 s worth].
+    #[arg(long, env = "BELEGT_RATE_BURST", requires = "rate_limit")]
+    rate_burst: Option<std::num::NonZeroU32>,
+    /// Count clients by the last address in `X-Forwarded-For` (only behind a proxy
+    /// that sets it).
+    #[arg(long, env = "BELEGT_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+impl AccessArgs {
+    fn resolve(self) -> Result<crate::api::guard::AccessOptions> {
+        use crate::api::guard::{AccessOptions, ApiKeys, RateLimit};
+        let mut text = crate::config::api_keys_from_env().unwrap_or_default();
+        if let Some(file) = &self.api_key_file {
+            let from_file = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read the API key file {}", file.display()))?;
+            text.push('\n');
+            text.push_str(&from_file);
+        }
+        let api_keys = ApiKeys::parse(&text).map_err(anyhow::Error::msg)?;
+        if self.api_key_file.is_some() && api_keys.is_empty() {
+            bail!("the API key file has no key");
+        }
+        let rate_limit = self.rate_limit.map(|per_minute| {
+            let default = RateLimit::per_minute(per_minute);
+            RateLimit {
+                burst: self.rate_burst.unwrap_or(default.burst),
+                ..default
+            }
+        });
+        Ok(AccessOptions {
+            api_keys,
+            rate_limit,
+            trust_forwarded_for: self.trust_forwarded_for,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -214,7 +266,16 @@ pub fn run(cli: Cli) -> Result<()> {
             timeout_secs,
             cors_origin,
             log_json,
-        } => serve(config, addr, web_dir, timeout_secs, cors_origin, log_json),
+            access,
+        } => serve(
+            config,
+            addr,
+            web_dir,
+            timeout_secs,
+            cors_origin,
+            log_json,
+            access,
+        ),
         Command::Eval {
             file,
             json,
@@ -317,6 +378,7 @@ fn serve(
     timeout_secs: u64,
     cors_origin: Option<String>,
     log_json: bool,
+    access: AccessArgs,
 ) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,ort=warn"));
@@ -346,7 +408,18 @@ fn serve(
         }),
         timeout: std::time::Duration::from_secs(timeout_secs),
         cors_origin,
+        access: access.resolve()?,
     };
+    if !options.access.api_keys.is_empty() {
+        tracing::info!(keys = ?options.access.api_keys, "API key required on /api and /v1");
+    }
+    if let Some(limit) = options.access.rate_limit {
+        tracing::info!(
+            per_minute = limit.per_minute.get(),
+            burst = limit.burst.get(),
+            "rate limit per client on /api and /v1"
+        );
+    }
     let embedder = Embedder::load(&config.model)?;
     let load = move || {
         let mut last = 0;

@@ -22,6 +22,16 @@ pub const DEFAULT_MODEL_DIR: &str = "multilingual-e5-small-q4";
 /// does not show in process lists; never printed).
 pub const LLM_API_KEY_ENV: &str = "BELEGT_LLM_API_KEY";
 
+/// The environment variable with the server's API keys (comma-separated).
+pub const API_KEYS_ENV: &str = "BELEGT_API_KEYS";
+
+/// `$BELEGT_API_KEYS`, when set.
+pub fn api_keys_from_env() -> Option<String> {
+    std::env::var(API_KEYS_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+}
+
 /// What the user chose (flags and environment), before defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {

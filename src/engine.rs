@@ -45,7 +45,7 @@ impl Engine {
     /// the build's figures when it built.
     pub fn open_or_build(
         config: Config,
-        embedder: Embedder,
+        mut embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
@@ -60,8 +60,30 @@ impl Engine {
             )),
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) => Self::build(config, embedder, progress)
-                .map(|(engine, report)| (engine, Some(report))),
+            ) => match index::build(
+                &config.seeds_dir,
+                &config.index_dir,
+                &mut embedder,
+                config.chunking,
+                progress,
+            ) {
+                Ok(report) => Ok((Self::open_with(config, embedder)?, Some(report))),
+                // Another process is building this index: wait for it, then use its result.
+                Err(IndexError::Busy { .. }) => {
+                    eprintln!("belegt: another process is building the index; waiting for it");
+                    index::wait_for_build(&config.index_dir)?;
+                    let index = index::open(&config.index_dir, &expected)?;
+                    Ok((
+                        Engine {
+                            config,
+                            embedder,
+                            index: Arc::new(index),
+                        },
+                        None,
+                    ))
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         }
     }

@@ -20,6 +20,8 @@ const ERROR_TEXTS = {
   bad_request: 'Die Anfrage war ungültig.',
   body_too_large: 'Die Anfrage ist zu groß.',
   unsupported_media_type: 'Die Anfrage hatte den falschen Inhaltstyp.',
+  unauthorized: 'Dieser Server verlangt einen gültigen API-Schlüssel.',
+  rate_limited: 'Zu viele Anfragen in kurzer Zeit – bitte kurz warten und erneut fragen.',
   method_not_allowed: 'Diese Anfrage ist hier nicht erlaubt.',
   not_found: 'Nicht gefunden.',
   timeout: 'Die Anfrage hat zu lange gedauert. Bitte noch einmal versuchen.',
@@ -68,6 +70,14 @@ const ui = {
   viewerJump: $('viewer-jump'),
   llmToggle: $('llm-toggle'),
   llmMode: $('llm-mode'),
+  keyButton: $('key-button'),
+  keyDialog: $('key-dialog'),
+  keyForm: $('key-form'),
+  keyInput: $('key-input'),
+  keyRemember: $('key-remember'),
+  keyMessage: $('key-message'),
+  keyForget: $('key-forget'),
+  keyCancel: $('key-cancel'),
 };
 
 const state = {
@@ -78,6 +88,8 @@ const state = {
   docTexts: new Map(), // id → Promise<{doc, chars}>
   previousQuestion: null, // the question the next one follows up on, as asked
   previousTopic: null, // what is sent as previous_question: the question with its topic
+  memoryKey: '', // the API key when storage is blocked
+  keyRequired: false, // the server asked for a key
   turnCount: 0,
   busy: false,
   viewerReturnFocus: null,
@@ -134,14 +146,99 @@ async function errorFromResponse(res) {
   return new ApiError(res.status, code, message);
 }
 
+// The API key, when the server asks for one. Kept for this tab (sessionStorage) unless
+// the user ticks "remember" (localStorage); sent only to this origin, never shown.
+const KEY_STORAGE = 'belegt.apiKey';
+
+function storedKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE) || localStorage.getItem(KEY_STORAGE) || '';
+  } catch {
+    return '';
+  }
+}
+
+function storeKey(key, remember) {
+  try {
+    sessionStorage.removeItem(KEY_STORAGE);
+    localStorage.removeItem(KEY_STORAGE);
+    if (key) (remember ? localStorage : sessionStorage).setItem(KEY_STORAGE, key);
+  } catch {
+    // Storage blocked: the key lives only as long as this page (see memoryKey).
+  }
+  state.memoryKey = key;
+  ui.keyButton.hidden = !key && !state.keyRequired;
+}
+
+function currentKey() {
+  return state.memoryKey || storedKey();
+}
+
+let keyPrompt = null;
+
+/**
+ * Opens the key dialog (once, however many requests were refused at the same time) and
+ * resolves with the key entered, or null when the user cancels.
+ */
+function askForKey(message) {
+  state.keyRequired = true;
+  ui.keyButton.hidden = false;
+  if (keyPrompt) return keyPrompt;
+  keyPrompt = new Promise((resolve) => {
+    ui.keyMessage.textContent = message;
+    ui.keyInput.value = '';
+    ui.keyForget.hidden = !currentKey();
+    const done = (key) => {
+      ui.keyForm.removeEventListener('submit', onSubmit);
+      ui.keyDialog.removeEventListener('close', onClose);
+      if (ui.keyDialog.open) ui.keyDialog.close();
+      keyPrompt = null;
+      resolve(key);
+    };
+    const onSubmit = (e) => {
+      e.preventDefault();
+      const key = ui.keyInput.value.trim();
+      if (!key) {
+        ui.keyInput.focus();
+        return;
+      }
+      storeKey(key, ui.keyRemember.checked);
+      done(key);
+    };
+    const onClose = () => done(null);
+    ui.keyForm.addEventListener('submit', onSubmit);
+    ui.keyDialog.addEventListener('close', onClose);
+    ui.keyDialog.showModal();
+    ui.keyInput.focus();
+  });
+  return keyPrompt;
+}
+
+/** fetch() for the API: sends the key, asks for one on 401 and retries once. */
+async function apiFetch(url, init = {}) {
+  const send = () => {
+    const headers = new Headers(init.headers || {});
+    const key = currentKey();
+    if (key) headers.set('authorization', `Bearer ${key}`);
+    return fetch(url, { ...init, headers });
+  };
+  const res = await send();
+  if (res.status !== 401) return res;
+  const err = await errorFromResponse(res);
+  const hadKey = Boolean(currentKey());
+  const key = await askForKey(hadKey ? 'Der gespeicherte Schlüssel wurde abgelehnt. Bitte geben Sie einen gültigen API-Schlüssel ein.' : 'Dieser Server verlangt einen API-Schlüssel. Sie erhalten ihn von der Stelle, die belegt betreibt.');
+  if (!key) throw err;
+  return send();
+}
+
 async function getJson(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  const res = await apiFetch(url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw await errorFromResponse(res);
   return res.json();
 }
 
 async function postJson(url, body, signal) {
-  const res = await fetch(url, {
+  const res = await apiFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
@@ -693,7 +790,7 @@ async function ask(question) {
 
 /** Asks via /api/ask/stream; falls back to /api/ask when the server has no stream. */
 async function askStreaming(body, turn) {
-  const res = await fetch('/api/ask/stream', {
+  const res = await apiFetch('/api/ask/stream', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify(body),
@@ -848,6 +945,17 @@ function wire() {
     if (back && back.isConnected) back.focus();
   });
   if (window.matchMedia('(min-width: 48rem)').matches) ui.filters.open = true;
+  ui.keyButton.hidden = !currentKey();
+  ui.keyButton.addEventListener('click', () => {
+    askForKey('API-Schlüssel für diesen Server ändern oder vergessen.').then((key) => {
+      if (key) window.location.reload();
+    });
+  });
+  ui.keyCancel.addEventListener('click', () => ui.keyDialog.close());
+  ui.keyForget.addEventListener('click', () => {
+    storeKey('', false);
+    ui.keyDialog.close();
+  });
 }
 
 async function start() {

@@ -6,6 +6,7 @@
 //! an await.
 
 pub mod error;
+pub mod guard;
 pub mod handlers;
 pub mod metrics;
 pub mod openai;
@@ -43,6 +44,8 @@ pub struct ServeOptions {
     pub timeout: Duration,
     /// Origin allowed for cross-origin requests; `None` = CORS off.
     pub cors_origin: Option<HeaderValue>,
+    /// API key and rate limit for `/api/*` and `/v1/*`.
+    pub access: guard::AccessOptions,
 }
 
 /// A loaded index and model.
@@ -173,6 +176,12 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The whole application: API routes, static web chat, security headers, limits, logs.
 pub fn router(app: AppState) -> Router {
     let options = app.0.options.clone();
+    let guard = Arc::new(guard::Guard::new(&options.access));
+    router_with_guard(app, guard)
+}
+
+fn router_with_guard(app: AppState, guard: Arc<guard::Guard>) -> Router {
+    let options = app.0.options.clone();
     let static_files =
         ServeDir::new(&options.web_dir).not_found_service(error::not_found.into_service());
     let mut router = Router::new()
@@ -192,6 +201,7 @@ pub fn router(app: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(static_files)
         .layer(middleware::from_fn(utf8_charset))
+        .layer(middleware::from_fn_with_state(guard, guard::guard))
         .layer(middleware::from_fn_with_state(app.clone(), track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -239,9 +249,21 @@ pub async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let guard = Arc::new(guard::Guard::new(&options.access));
+    if guard.is_active() {
+        let guard = guard.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                guard.forget_idle_clients();
+            }
+        });
+    }
     let app = AppState::new(options);
-    let server =
-        axum::serve(listener, router(app.clone())).with_graceful_shutdown(shutdown_signal());
+    let service =
+        router_with_guard(app.clone(), guard).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal());
     let server = tokio::spawn(async move { server.await });
     let engine = tokio::task::spawn_blocking(load)
         .await

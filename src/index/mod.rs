@@ -146,6 +146,20 @@ pub struct Timings {
     pub total: f64,
 }
 
+/// Blocks until no build holds the lock on `index_dir` (returns at once when none does).
+/// A server starting while another process builds the same index waits for it and then
+/// opens the result instead of failing or building a second time.
+pub fn wait_for_build(index_dir: &Path) -> Result<(), IndexError> {
+    let lock_path = index_dir.join(LOCK);
+    let lock = match std::fs::File::open(&lock_path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(&lock_path)(e)),
+    };
+    lock.lock_shared().map_err(io(&lock_path))?;
+    Ok(())
+}
+
 /// Builds a fresh index of the seeds in `seeds_dir` into `index_dir` and makes it live.
 pub fn build(
     seeds_dir: &Path,

@@ -3,7 +3,9 @@
 Starts `belegt serve --addr 127.0.0.1:0` (BELEGT_BIN, default target/release/belegt),
 reads the `listening on http://…` line, runs a non-streaming and a streaming chat
 completion and a follow-up, checks the answers and their references, lists the
-models, and stops the server. Exit code 0 when every check holds.
+models, and stops the server. The server requires an API key (BELEGT_API_KEYS), which the
+client sends as its OpenAI API key; a wrong key must fail with 401. Exit code 0 when
+every check holds.
 """
 
 import os
@@ -15,11 +17,13 @@ import openai
 
 BIN = os.environ.get("BELEGT_BIN", "target/release/belegt")
 QUESTION = "Welche Aufgaben hat die Taskforce KI in Berlin?"
+KEY = "facade-test-key-58c1e0a7d2"
 
 
 def start():
     proc = subprocess.Popen(
         [BIN, "serve", "--addr", "127.0.0.1:0"],
+        env={**os.environ, "BELEGT_API_KEYS": KEY},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -39,7 +43,15 @@ def check(cond, message):
 def main():
     proc, base = start()
     try:
-        client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", timeout=60, max_retries=0)
+        stranger = openai.OpenAI(base_url=f"{base}/v1", api_key="not-the-key-0000000", timeout=60, max_retries=0)
+        try:
+            stranger.models.list()
+            check(False, "a wrong API key must be refused")
+        except openai.AuthenticationError as e:
+            check(e.status_code == 401, f"error: {e}")
+        print("facade: wrong key refused (401)")
+
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key=KEY, timeout=60, max_retries=0)
 
         models = client.models.list()
         check([m.id for m in models.data] == ["belegt"], f"models: {models}")

@@ -24,6 +24,11 @@ fn server() -> &'static str {
 
 /// Starts a server on a free loopback port in a background runtime; `None` = never ready.
 pub(crate) fn start(engine: Option<Engine>) -> String {
+    start_with(engine, api::guard::AccessOptions::default())
+}
+
+/// [`start`] with API key and rate limit settings.
+pub(crate) fn start_with(engine: Option<Engine>, access: api::guard::AccessOptions) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
@@ -35,6 +40,7 @@ pub(crate) fn start(engine: Option<Engine>) -> String {
                 web_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web"),
                 timeout: Duration::from_secs(30),
                 cors_origin: None,
+                access,
             };
             let app = AppState::new(options);
             if let Some(e) = engine {
@@ -45,9 +51,9 @@ pub(crate) fn start(engine: Option<Engine>) -> String {
                 listener.local_addr().expect("local address")
             ))
             .expect("send the address");
-            axum::serve(listener, api::router(app))
-                .await
-                .expect("serve");
+            let service =
+                api::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service).await.expect("serve");
         });
     });
     rx.recv_timeout(Duration::from_secs(30))

@@ -21,6 +21,11 @@ const CLEARED: &[&str] = &[
     "BELEGT_LLM_MODEL",
     "BELEGT_LLM_API_KEY",
     "BELEGT_CONFIG",
+    "BELEGT_API_KEYS",
+    "BELEGT_API_KEY_FILE",
+    "BELEGT_RATE_LIMIT",
+    "BELEGT_RATE_BURST",
+    "BELEGT_TRUST_FORWARDED_FOR",
 ];
 
 /// Runs `belegt args…` in a fresh temporary directory with the given seeds and index
@@ -289,4 +294,37 @@ fn a_missing_model_directory_is_one_error_line() {
         &["ask", "Was plant Bayern?"],
     );
     assert_fails_with(&out, &[model, "not found"]);
+}
+
+#[test]
+fn serve_refuses_bad_access_settings_in_one_line_without_echoing_a_key() {
+    let shared = util::shared();
+    let serve = |env: &[(&str, &str)], args: &[&str]| {
+        let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        belegt(&shared.seeds_dir, &shared.index_dir, env, &all)
+    };
+    let out = serve(&[("BELEGT_API_KEYS", "tooshort")], &[]);
+    assert_fails_with(&out, &["API key 1 has 8 characters"]);
+    assert!(!text(&out.stderr).contains("tooshort"));
+    let out = serve(&[], &["--api-key-file", "/nonexistent/keys.txt"]);
+    assert_fails_with(
+        &out,
+        &["cannot read the API key file /nonexistent/keys.txt"],
+    );
+    let dir = util::temp_dir();
+    let empty = dir.path().join("keys.txt");
+    std::fs::write(&empty, "# no key yet\n\n").expect("write the key file");
+    let out = serve(
+        &[],
+        &["--api-key-file", empty.to_str().expect("utf-8 path")],
+    );
+    assert_fails_with(&out, &["the API key file has no key"]);
+    let out = serve(&[], &["--rate-limit", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--rate-limit"),
+        "{}",
+        text(&out.stderr)
+    );
 }

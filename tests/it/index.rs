@@ -330,3 +330,48 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
         "the original documents' chunk ids are the same in both builds"
     );
 }
+
+#[test]
+fn a_server_starting_during_another_build_waits_for_it_and_opens_its_result() {
+    let shared = util::shared();
+    let dir = util::temp_dir();
+    let index_dir = dir.path().join("index");
+    std::fs::create_dir_all(&index_dir).expect("the index folder");
+    // Another process is building: it holds the build lock of an empty index folder.
+    let lock = std::fs::File::create(index_dir.join(".lock")).expect("the lock file");
+    lock.try_lock().expect("the lock is free");
+    let config = util::config_for(&shared.seeds_dir, &index_dir);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let result = belegt::engine::Engine::open_or_build(config, util::load_model(), |_| {});
+        tx.send(()).expect("report");
+        result
+    });
+    // While the lock is held the server neither fails nor builds a second index.
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_secs(8)).is_err(),
+        "open_or_build returned while another build held the lock"
+    );
+    assert!(!index_dir.join("CURRENT").exists(), "no second build ran");
+    // The other build finishes: its generation is in place, then the lock is released.
+    for entry in std::fs::read_dir(&shared.index_dir).expect("the shared index") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let target = index_dir.join(&name);
+        if entry.file_type().expect("a type").is_dir() {
+            util::copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+    drop(lock);
+    let (engine, report) = waiter
+        .join()
+        .expect("no panic")
+        .expect("the finished index opens");
+    assert!(report.is_none(), "the waiting server did not build again");
+    assert_eq!(engine.index.vectors.len(), shared.report.chunks);
+}

@@ -4,6 +4,7 @@
 //! The model is loaded once and the real seeds are indexed once per binary (see
 //! [`util`]); tests that change seeds or index files work on their own temporary copies.
 
+mod access;
 mod api;
 mod cli;
 mod embedding;
