@@ -6,6 +6,7 @@
 
 mod api;
 mod cli;
+mod compare;
 mod embedding;
 mod fake_llm;
 mod faults;
