@@ -159,6 +159,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/ask"),
     ("post", "/api/ask/stream"),
     ("post", "/api/search"),
+    ("post", "/api/compare"),
     ("get", "/api/documents"),
     ("get", "/api/documents/{id}"),
     ("get", "/api/states"),
@@ -179,6 +180,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/ask", post(handlers::ask))
         .route("/api/ask/stream", post(handlers::ask_stream))
         .route("/api/search", post(handlers::search))
+        .route("/api/compare", post(handlers::compare))
         .route("/api/documents", get(handlers::documents))
         .route("/api/documents/{id}", get(handlers::document))
         .route("/api/states", get(handlers::states))

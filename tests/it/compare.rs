@@ -9,7 +9,7 @@ use belegt::engine::Engine;
 use belegt::retrieve::SearchRequest;
 use belegt::wire::CompareResponse;
 
-use crate::{cli, util};
+use crate::{api, cli, util};
 
 fn compare(engine: &mut Engine, topic: &str) -> CompareResponse {
     let res = engine.compare(topic).expect("compare runs");
@@ -205,4 +205,37 @@ fn an_english_question_is_judged_by_similarity_and_an_unrelated_one_finds_nothin
     assert!(res.counts.finding <= 3, "{:?}", res.counts);
     let res = compare(&mut engine, "Which states regulate whaling in Antarctica?");
     assert_eq!(res.counts.finding, 0, "{:?}", res.counts);
+}
+
+#[tokio::test]
+async fn the_api_compares_and_ask_carries_the_table() {
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    let (status, body) = api::post(
+        "/api/compare",
+        json!({"topic": "Welche Länder setzen KI in der Polizei ein?"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = body["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 16);
+    assert_eq!(rows[7]["state"], "MV");
+    assert_eq!(rows[7]["finding"], NO_REPORT);
+    let (status, body) = api::post(
+        "/api/ask",
+        json!({"question": "In welchen Bundesländern gibt es Fraunhofer-Institute als Partner?"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["comparison"]["rows"].as_array().map(Vec::len),
+        Some(16)
+    );
+    let (status, body) = api::post("/api/compare", json!({"topic": "  "})).await;
+    api::assert_error(status, &body, StatusCode::BAD_REQUEST, "empty_question");
+    let (status, body) = api::post("/api/compare", json!({"topic": "x", "k": 3})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = api::post("/api/compare", json!({"question": "x"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
