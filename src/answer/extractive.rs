@@ -89,7 +89,7 @@ pub struct Evidence {
     /// whether a sentence of the top passages holds one next to a term of the question.
     pub fact_found: Option<bool>,
     /// IDF-weighted share of the question's focus terms the top passages hold (0..=1;
-    /// 1 when the question has none, and for English questions).
+    /// 1 when no specific focus term is missing, and for English questions).
     pub focus_support: f32,
 }
 
@@ -233,6 +233,11 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         .take(ANSWER_PASSAGES)
         .flat_map(|h| analyze(&index.store.indexed_text(h.chunk)))
         .collect();
+    // The focus may be held by any passage cited.
+    let cited: HashSet<String> = hits
+        .iter()
+        .flat_map(|h| analyze(&index.store.indexed_text(h.chunk)))
+        .collect();
     let weight = |t: &String| index.lexical.idf(t);
     let total: f32 = terms.iter().map(weight).sum();
     let covered: f32 = terms
@@ -245,12 +250,21 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
     } else {
         let focus = focus_terms(index, question);
         let total: f32 = focus.iter().map(|t| index.lexical.idf(t)).sum();
-        let held: f32 = focus
-            .iter()
-            .filter(|t| supports(&found, t))
-            .map(|t| index.lexical.idf(t))
-            .sum();
-        if total > 0.0 { held / total } else { 1.0 }
+        let (held, missing): (Vec<&String>, Vec<&String>) =
+            focus.iter().partition(|t| supports(&cited, t));
+        // A generic word of the corpus ("Projekte" in reports on AI projects) that the
+        // passages happen to lack says little; only a missing specific one counts.
+        let specific = (index.store.chunks.len() as f32 * MAX_SPECIFIC_SHARE) as u64;
+        let held: f32 = held.iter().map(|t| index.lexical.idf(t)).sum();
+        if total > 0.0
+            && missing
+                .iter()
+                .any(|t| index.lexical.doc_freq(t) <= specific)
+        {
+            held / total
+        } else {
+            1.0
+        }
     };
     Evidence {
         best_similarity,
@@ -259,6 +273,10 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         focus_support,
     }
 }
+
+/// A focus term is *specific* when it occurs in at most this share of the passages (or
+/// nowhere); focus support counts only when a specific one is missing.
+const MAX_SPECIFIC_SHARE: f32 = 0.05;
 
 /// Question words, capitalised at the start of a question but no part of its focus.
 const QUESTION_WORDS: &[&str] = &[
@@ -395,11 +413,20 @@ pub fn holds_term(words: &HashSet<String>, term: &str) -> bool {
                 .any(|w| w.len() > term.len() && (w.ends_with(term) || w.starts_with(term))))
 }
 
-/// [`holds_term`], or a compound term whose head the words hold and whose modifier
-/// (without a linking `s`) begins one of the words: `landesstrategi` is supported by
-/// "landeseigene KI-Strategie", `steuerverwalt` is not by "Verwaltung" alone.
+/// True when the analysed words of a text support a focus term: [`holds_term`]; the term
+/// begins one of the words (stems of one word differ: `mus` for "Museen", `museum` for
+/// "Museum") or, from [`MIN_COMPOUND_PART`] letters, lies inside one (`ministeri` in
+/// "Staatsministerium"); or a compound term whose head the words hold (as a word, its end
+/// or its beginning) and whose modifier (without a linking `s`) begins one of the words:
+/// `landesstrategi` is supported by "landeseigene KI-Strategie", `steuerverwalt` is not
+/// by "Verwaltung" alone.
 pub fn supports(words: &HashSet<String>, term: &str) -> bool {
-    if holds_term(words, term) {
+    let begins = |part: &str| words.iter().any(|w| w.starts_with(part));
+    let letters = term.chars().count();
+    if holds_term(words, term)
+        || (letters >= MIN_MODIFIER && begins(term))
+        || (letters >= MIN_COMPOUND_PART && words.iter().any(|w| w.contains(term)))
+    {
         return true;
     }
     let chars: Vec<(usize, char)> = term.char_indices().collect();
@@ -408,12 +435,12 @@ pub fn supports(words: &HashSet<String>, term: &str) -> bool {
         let head_held = words.contains(head)
             || words
                 .iter()
-                .any(|w| w.len() > head.len() && w.ends_with(head));
+                .any(|w| w.len() > head.len() && (w.ends_with(head) || w.starts_with(head)));
         let stem = modifier.strip_suffix('s').unwrap_or(modifier);
         head_held
-            && [modifier, stem].iter().any(|m| {
-                m.chars().count() >= MIN_MODIFIER && words.iter().any(|w| w.starts_with(m))
-            })
+            && [modifier, stem]
+                .iter()
+                .any(|m| m.chars().count() >= MIN_MODIFIER && begins(m))
     })
 }
 
@@ -477,6 +504,8 @@ mod tests {
         let landeseigene_strategie = words(&["landeseig", "kistrategi"]);
         assert!(supports(&landeseigene_strategie, "landesstrategi"));
         assert!(supports(&words(&["polizeiprasidium"]), "polizei"));
+        assert!(supports(&words(&["staatsministerium"]), "ministeri"));
+        assert!(supports(&words(&["museum"]), "mus"));
         assert!(!supports(&words(&["verwalt", "kianwend"]), "steuerverwalt"));
         assert!(!supports(&words(&["supercomput"]), "grafikprozessor"));
     }
