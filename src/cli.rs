@@ -182,7 +182,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Index { json } => index(config, json),
         Command::Search(args) => {
             let req = request(&args)?;
-            let mut engine = Engine::open(config)?;
+            let engine = Engine::open(config)?;
             let res = engine.search(&req)?;
             print_out(args.json, &res, render_search)
         }
@@ -197,7 +197,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 (true, Some(settings)) => Some(LlmClient::new(settings.clone())?),
                 _ => None,
             };
-            let mut engine = Engine::open(config)?;
+            let engine = Engine::open(config)?;
             let mut res = engine.ask(&req)?;
             if let Some(client) = llm {
                 tokio::runtime::Builder::new_current_thread()
@@ -226,8 +226,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let items =
                 eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let mut engine = Engine::open(config)?;
-            let report = eval::run(&mut engine, &items, k)?;
+            let engine = Engine::open(config)?;
+            let report = eval::run(&engine, &items, k)?;
             print_out(json, &report, eval::render)?;
             eval::check(&report, &requirements).map_err(anyhow::Error::msg)
         }

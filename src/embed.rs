@@ -1,12 +1,22 @@
 //! Texts → vectors with fastembed: model loading (local directory or built-in name),
 //! ONNX Runtime discovery, E5 prefixes, batching, token counting.
 //!
+//! The model lives on one worker thread of its own; an [`Embedder`] is a handle to it
+//! that any number of threads share. Questions that arrive while the model is busy are
+//! embedded together in one model call (micro-batching), which is what lets a 2-core
+//! server answer many concurrent requests.
+//!
 //! **Invariant:** a model is only used with the prefixes it was trained with; every
 //! vector is L2-normalised and has the model's dimension.
+//! **Invariant:** each caller gets the vector of its own text, the same (within
+//! rounding) as an unbatched call; no lock is held while the model runs.
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
 
 use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
@@ -92,12 +102,62 @@ struct LocalModelFile {
     max_length: Option<usize>,
 }
 
-/// A loaded embedding model.
+/// A loaded embedding model: a handle to the worker thread that owns it. `Send` and
+/// `Sync`: share it by reference; every method takes `&self`.
 pub struct Embedder {
-    model: TextEmbedding,
-    counter: tokenizers::Tokenizer,
+    /// `None` only while dropping (closing the queue stops the worker).
+    jobs: Option<mpsc::Sender<Job>>,
+    worker: Option<JoinHandle<()>>,
+    stats: Arc<BatchStats>,
     info: ModelInfo,
 }
+
+/// How the model's thread has batched questions so far.
+#[derive(Debug, Default)]
+pub struct BatchStats {
+    questions: AtomicU64,
+    calls: AtomicU64,
+}
+
+impl BatchStats {
+    fn record(&self, questions: usize) {
+        self.questions
+            .fetch_add(questions as u64, Ordering::Relaxed);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Questions embedded, and the model calls that embedded them.
+    pub fn get(&self) -> (u64, u64) {
+        (
+            self.questions.load(Ordering::Relaxed),
+            self.calls.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The answer a caller waits for.
+type Reply<T> = mpsc::SyncSender<Result<T, EmbedError>>;
+
+/// Work for the model's thread.
+enum Job {
+    /// One question (prefix included); batched with the other questions queued.
+    Query {
+        text: String,
+        reply: Reply<Vec<f32>>,
+    },
+    /// Passages (prefix included), embedded in model calls of `batch` texts.
+    Passages {
+        texts: Vec<String>,
+        batch: usize,
+        reply: Reply<Vec<Vec<f32>>>,
+    },
+    /// Token count of a text, without special tokens or truncation.
+    Count { text: String, reply: Reply<usize> },
+}
+
+/// Most questions embedded in one model call. Questions are short (10–40 tokens), so
+/// padding to the longest costs little; larger batches only add latency for the first.
+pub const QUERY_BATCH_CAP: usize = 16;
 
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,42 +171,46 @@ impl std::fmt::Debug for Embedder {
 pub const PASSAGE_BATCH: usize = 4;
 
 impl Embedder {
-    /// Loads the ONNX Runtime library and the model.
+    /// Loads the ONNX Runtime library and the model, and starts the model's thread.
     pub fn load(spec: &ModelSpec) -> Result<Embedder, EmbedError> {
         init_runtime(&spec.ort_library)?;
-        let (model, id, prefixes) = match &spec.source {
+        let (mut model, id, prefixes) = match &spec.source {
             ModelSource::Dir(dir) => load_dir(dir, spec.threads)?,
             ModelSource::BuiltIn { name, cache_dir } => {
                 load_builtin(name, cache_dir, spec.threads)?
             }
         };
-        let mut counter = model.tokenizer.clone();
-        counter.with_padding(None);
-        counter
-            .with_truncation(None)
-            .map_err(|e| EmbedError::Model {
-                model: id.clone(),
-                message: e.to_string(),
-            })?;
-        let mut embedder = Embedder {
-            model,
-            counter,
-            info: ModelInfo {
-                id,
-                dim: 0,
-                query_prefix: prefixes.0,
-                passage_prefix: prefixes.1,
-            },
-        };
-        let probe = embedder.embed_raw(&["probe".to_string()], 1)?;
-        embedder.info.dim = probe.first().map_or(0, Vec::len);
-        if embedder.info.dim == 0 {
+        let probe = embed_raw(&mut model, &["probe"], 1)?;
+        let dim = probe.first().map_or(0, Vec::len);
+        if dim == 0 {
             return Err(EmbedError::Model {
-                model: embedder.info.id.clone(),
+                model: id,
                 message: "the model returns empty vectors".into(),
             });
         }
-        Ok(embedder)
+        let (jobs, queue) = mpsc::channel();
+        let stats = Arc::new(BatchStats::default());
+        let worker = std::thread::Builder::new()
+            .name("belegt-embed".into())
+            .spawn({
+                let stats = Arc::clone(&stats);
+                move || work(model, &queue, &stats)
+            })
+            .map_err(|e| EmbedError::Model {
+                model: id.clone(),
+                message: format!("cannot start the embedding thread: {e}"),
+            })?;
+        Ok(Embedder {
+            jobs: Some(jobs),
+            worker: Some(worker),
+            stats,
+            info: ModelInfo {
+                id,
+                dim,
+                query_prefix: prefixes.0,
+                passage_prefix: prefixes.1,
+            },
+        })
     }
 
     /// The model's identity, dimension and prefixes.
@@ -154,26 +218,44 @@ impl Embedder {
         &self.info
     }
 
-    /// Number of model tokens in `text` (without special tokens or prefix).
-    pub fn count_tokens(&self, text: &str) -> usize {
-        self.counter
-            .encode(text, false)
-            .map(|e| e.len())
-            .unwrap_or_else(|_| text.split_whitespace().count() * 2)
+    /// Questions embedded so far and the model calls they took (fewer calls than
+    /// questions means batching happened).
+    pub fn batch_stats(&self) -> &BatchStats {
+        &self.stats
     }
 
-    /// Embeds one question (with the query prefix).
-    pub fn embed_query(&mut self, question: &str) -> Result<Vec<f32>, EmbedError> {
+    /// Sends a job to the model's thread and waits for its answer.
+    fn call<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, EmbedError> {
+        let stopped = || EmbedError::Inference("the embedding thread has stopped".into());
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.jobs
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job(reply))
+            .map_err(|_| stopped())?;
+        answer.recv().map_err(|_| stopped())?
+    }
+
+    /// Number of model tokens in `text` (without special tokens or prefix).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        self.call(|reply| Job::Count {
+            text: text.to_string(),
+            reply,
+        })
+        .unwrap_or_else(|_| text.split_whitespace().count() * 2)
+    }
+
+    /// Embeds one question (with the query prefix). Safe to call from many threads at
+    /// once: questions queued while the model is busy share its next call.
+    pub fn embed_query(&self, question: &str) -> Result<Vec<f32>, EmbedError> {
         let text = format!("{}{}", self.info.query_prefix, question);
-        let mut v = self.embed_raw(&[text], 1)?;
-        v.pop()
-            .ok_or_else(|| EmbedError::Inference("no vector returned".into()))
+        self.call(|reply| Job::Query { text, reply })
     }
 
     /// Embeds passages (with the passage prefix) in batches of [`PASSAGE_BATCH`];
     /// `progress` is called with the number of passages done after each batch.
     pub fn embed_passages(
-        &mut self,
+        &self,
         passages: &[String],
         progress: impl FnMut(usize),
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
@@ -182,7 +264,7 @@ impl Embedder {
 
     /// [`Embedder::embed_passages`] with a chosen batch size (for benchmarks).
     pub fn embed_passages_in_batches(
-        &mut self,
+        &self,
         passages: &[String],
         batch_size: usize,
         mut progress: impl FnMut(usize),
@@ -194,20 +276,119 @@ impl Embedder {
                 .iter()
                 .map(|p| format!("{}{}", self.info.passage_prefix, p))
                 .collect();
-            out.extend(self.embed_raw(&texts, batch_size)?);
+            out.extend(self.call(|reply| Job::Passages {
+                texts,
+                batch: batch_size,
+                reply,
+            })?);
             progress(out.len());
         }
         Ok(out)
     }
+}
 
-    fn embed_raw(&mut self, texts: &[String], batch: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let result =
-            std::panic::catch_unwind(AssertUnwindSafe(|| self.model.embed(texts, Some(batch))));
-        match result {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(EmbedError::Inference(e.to_string())),
-            Err(_) => Err(EmbedError::Inference("ONNX Runtime panicked".into())),
+impl Drop for Embedder {
+    /// Closes the queue and waits for the model's thread to finish its current call.
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
         }
+    }
+}
+
+/// The model's thread: takes the next job; a question takes every question queued
+/// behind it too (up to [`QUERY_BATCH_CAP`]) into one model call, and each caller gets
+/// its own vector back. Ends when every [`Embedder`] handle is gone. A caller that
+/// stopped waiting is skipped silently.
+fn work(mut model: TextEmbedding, queue: &mpsc::Receiver<Job>, stats: &BatchStats) {
+    let mut next: Option<Job> = None;
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        match job {
+            Job::Query { text, reply } => {
+                let mut texts = vec![text];
+                let mut replies = vec![reply];
+                while texts.len() < QUERY_BATCH_CAP {
+                    match queue.try_recv() {
+                        Ok(Job::Query { text, reply }) => {
+                            texts.push(text);
+                            replies.push(reply);
+                        }
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let result = embed_raw(&mut model, &texts, texts.len());
+                stats.record(texts.len());
+                answer_batch(result, replies);
+            }
+            Job::Passages {
+                texts,
+                batch,
+                reply,
+            } => {
+                let _ = reply.send(embed_raw(&mut model, &texts, batch));
+            }
+            Job::Count { text, reply } => {
+                let _ = reply.send(count(&mut model.tokenizer, &text));
+            }
+        }
+    }
+}
+
+/// Sends each caller of a batch its own vector, in queue order; when the model call
+/// failed (or returned the wrong number of vectors), every caller gets the error. A
+/// caller that stopped waiting is skipped.
+fn answer_batch(result: Result<Vec<Vec<f32>>, EmbedError>, replies: Vec<Reply<Vec<f32>>>) {
+    let message = match result {
+        Ok(vectors) if vectors.len() == replies.len() => {
+            for (reply, v) in replies.into_iter().zip(vectors) {
+                let _ = reply.send(Ok(v));
+            }
+            return;
+        }
+        Ok(vectors) => format!(
+            "the model returned {} vectors for {} texts",
+            vectors.len(),
+            replies.len()
+        ),
+        Err(e) => e.to_string(),
+    };
+    for reply in replies {
+        let _ = reply.send(Err(EmbedError::Inference(message.clone())));
+    }
+}
+
+/// Token count with the model's own tokenizer, truncation switched off for the count.
+fn count(tokenizer: &mut tokenizers::Tokenizer, text: &str) -> Result<usize, EmbedError> {
+    let truncation = tokenizer.get_truncation().cloned();
+    let _ = tokenizer.with_truncation(None);
+    let counted = tokenizer.encode(text, false).map(|e| e.len());
+    let _ = tokenizer.with_truncation(truncation);
+    counted.map_err(|e| EmbedError::Inference(e.to_string()))
+}
+
+/// One `embed` call; a panic inside ONNX Runtime becomes an error.
+fn embed_raw<S: AsRef<str> + Send + Sync>(
+    model: &mut TextEmbedding,
+    texts: &[S],
+    batch: usize,
+) -> Result<Vec<Vec<f32>>, EmbedError> {
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| model.embed(texts, Some(batch))));
+    match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(EmbedError::Inference(e.to_string())),
+        Err(_) => Err(EmbedError::Inference("ONNX Runtime panicked".into())),
     }
 }
 
@@ -355,4 +536,58 @@ fn load_builtin(
         message: "not a model directory, and this build has no downloads (feature `download`)"
             .into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Answer = mpsc::Receiver<Result<Vec<f32>, EmbedError>>;
+
+    fn replies(n: usize) -> (Vec<Reply<Vec<f32>>>, Vec<Answer>) {
+        (0..n).map(|_| mpsc::sync_channel(1)).unzip()
+    }
+
+    #[test]
+    fn each_caller_of_a_batch_gets_its_own_vector() {
+        let (tx, rx) = replies(3);
+        answer_batch(Ok(vec![vec![1.0], vec![2.0], vec![3.0]]), tx);
+        for (i, r) in rx.iter().enumerate() {
+            let v = r.recv().expect("an answer").expect("a vector");
+            assert_eq!(v, vec![(i + 1) as f32]);
+        }
+    }
+
+    #[test]
+    fn a_failed_batch_fails_every_caller() {
+        let (tx, rx) = replies(3);
+        answer_batch(Err(EmbedError::Inference("boom".into())), tx);
+        for r in &rx {
+            let e = r.recv().expect("an answer").expect_err("an error");
+            assert!(e.to_string().contains("boom"), "{e}");
+        }
+        let (tx, rx) = replies(2);
+        answer_batch(Ok(vec![vec![1.0]]), tx);
+        for r in &rx {
+            assert!(
+                r.recv().expect("an answer").is_err(),
+                "wrong count is an error"
+            );
+        }
+    }
+
+    #[test]
+    fn a_caller_that_stopped_waiting_does_not_stop_the_others() {
+        let (tx, mut rx) = replies(3);
+        drop(rx.remove(1));
+        answer_batch(Ok(vec![vec![1.0], vec![2.0], vec![3.0]]), tx);
+        assert_eq!(
+            rx[0].recv().expect("an answer").expect("a vector"),
+            vec![1.0]
+        );
+        assert_eq!(
+            rx[1].recv().expect("an answer").expect("a vector"),
+            vec![3.0]
+        );
+    }
 }

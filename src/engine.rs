@@ -13,7 +13,8 @@ use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, SearchResponse};
 
-/// Model plus index.
+/// Model plus index. `Sync`: requests share one engine by reference (the model's
+/// thread batches their questions).
 pub struct Engine {
     /// The configuration it was opened with.
     pub config: Config,
@@ -69,13 +70,13 @@ impl Engine {
     /// Builds the index with an already loaded model, then opens it.
     pub fn build(
         config: Config,
-        mut embedder: Embedder,
+        embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, BuildReport), IndexError> {
         let report = index::build(
             &config.seeds_dir,
             &config.index_dir,
-            &mut embedder,
+            &embedder,
             config.chunking,
             progress,
         )?;
@@ -83,9 +84,9 @@ impl Engine {
     }
 
     /// Ranked passages for a request.
-    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResponse, EmbedError> {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, EmbedError> {
         let t = Instant::now();
-        let outcome = retrieve::search(&self.index, &mut self.embedder, req)?;
+        let outcome = retrieve::search(&self.index, &self.embedder, req)?;
         Ok(SearchResponse::new(
             &self.index,
             &req.query,
@@ -95,9 +96,9 @@ impl Engine {
     }
 
     /// An extractive answer with citations.
-    pub fn ask(&mut self, req: &SearchRequest) -> Result<AskResponse, EmbedError> {
+    pub fn ask(&self, req: &SearchRequest) -> Result<AskResponse, EmbedError> {
         let t = Instant::now();
-        let outcome = retrieve::search(&self.index, &mut self.embedder, req)?;
+        let outcome = retrieve::search(&self.index, &self.embedder, req)?;
         let answer = answer::answer(&self.index, &req.query, &outcome.hits, &self.config.abstain);
         Ok(AskResponse::new(
             &self.index,

@@ -160,7 +160,7 @@ pub struct Report {
 }
 
 /// Runs every question through `search` (k = 10) and `ask` (default k).
-pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
+pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
     let mut results = Vec::new();
     for item in items {
         let req = SearchRequest {
@@ -169,7 +169,7 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             docs: Vec::new(),
             k: 10.max(ask_k),
         };
-        let outcome = retrieve::search(&engine.index, &mut engine.embedder, &req)?;
+        let outcome = retrieve::search(&engine.index, &engine.embedder, &req)?;
         let store = &engine.index.store;
         let mut first_rank = None;
         let mut within_budget = false;

@@ -12,7 +12,7 @@ pub mod openai;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -49,8 +49,8 @@ pub struct ServeOptions {
 pub struct Ready {
     /// The index, read without locking.
     pub index: Arc<Index>,
-    /// The engine; locked only while embedding and ranking one request.
-    pub engine: Mutex<Engine>,
+    /// The engine, shared without a lock (its model thread batches the questions).
+    pub engine: Engine,
     /// The LLM endpoint for drafted answers, when configured.
     pub llm: Option<crate::answer::llm::LlmClient>,
 }
@@ -86,7 +86,7 @@ impl AppState {
         });
         let ready = Ready {
             index: engine.index.clone(),
-            engine: Mutex::new(engine),
+            engine,
             llm,
         };
         let _ = self.0.ready.set(Arc::new(ready));

@@ -150,7 +150,7 @@ pub struct Timings {
 pub fn build(
     seeds_dir: &Path,
     index_dir: &Path,
-    embedder: &mut Embedder,
+    embedder: &Embedder,
     params: ChunkParams,
     mut progress: impl FnMut(Stage),
 ) -> Result<BuildReport, IndexError> {
