@@ -347,10 +347,9 @@ fn serve(
         timeout: std::time::Duration::from_secs(timeout_secs),
         cors_origin,
     };
-    let embedder = Embedder::load(&config.model)?;
     let load = move || {
         let mut last = 0;
-        let (engine, report) = Engine::open_or_build(config, embedder, |stage| {
+        let (engine, report) = Engine::load_or_build(config, |stage| {
             if let Stage::Embed { done, total } = stage {
                 let pct = done * 100 / total.max(1);
                 if pct >= last + 10 || done == total {

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
@@ -458,28 +459,152 @@ fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
         None => (q, p),
     };
     let max_length = described.as_ref().and_then(|d| d.max_length).unwrap_or(512);
-    let files = TokenizerFiles {
-        tokenizer_file: read("tokenizer.json")?,
+    let configs = TokenizerFiles {
+        tokenizer_file: PLACEHOLDER_TOKENIZER.as_bytes().to_vec(),
         config_file: read("config.json")?,
         special_tokens_map_file: read("special_tokens_map.json")?,
         tokenizer_config_file: read("tokenizer_config.json")?,
     };
-    let model =
-        UserDefinedEmbeddingModel::new(read("model.onnx")?, files).with_pooling(Pooling::Mean);
     let mut options = InitOptionsUserDefined::new().with_max_length(max_length);
     if let Some(n) = threads {
         options = options.with_intra_threads(n);
     }
-    let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        TextEmbedding::try_new_from_user_defined(model, options)
+    // The session and the tokenizer (a 250,000-piece vocabulary) take about as long to
+    // build each: build them on two threads. fastembed builds the session with a tiny
+    // placeholder tokenizer; the real one, configured as fastembed would, replaces it.
+    let started = Instant::now();
+    let (session, tokenizer) = std::thread::scope(|s| {
+        let tokenizer = s.spawn(|| {
+            let t = Instant::now();
+            let tokenizer = read("tokenizer.json").and_then(|bytes| {
+                tokenizer_like_fastembed(&bytes, &configs, max_length).map_err(model_err)
+            });
+            (tokenizer, t.elapsed())
+        });
+        let t = Instant::now();
+        let session = read("model.onnx").and_then(|bytes| {
+            let model =
+                UserDefinedEmbeddingModel::new(bytes, configs.clone()).with_pooling(Pooling::Mean);
+            let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                TextEmbedding::try_new_from_user_defined(model, options)
+            }));
+            match loaded {
+                Ok(Ok(m)) => Ok(m),
+                Ok(Err(e)) => Err(model_err(e.to_string())),
+                Err(_) => Err(model_err(
+                    "ONNX Runtime panicked while loading the model".into(),
+                )),
+            }
+        });
+        let session = (session, t.elapsed());
+        let tokenizer = tokenizer.join().unwrap_or_else(|_| {
+            (
+                Err(model_err("loading the tokenizer panicked".into())),
+                Duration::ZERO,
+            )
+        });
+        (session, tokenizer)
+    });
+    tracing::info!(
+        session_s = session.1.as_secs_f64(),
+        tokenizer_s = tokenizer.1.as_secs_f64(),
+        total_s = started.elapsed().as_secs_f64(),
+        "embedding model loaded (session and tokenizer in parallel)"
+    );
+    let mut model = session.0?;
+    model.tokenizer = tokenizer.0?;
+    Ok((model, id, prefixes))
+}
+
+/// A minimal tokenizer for building the session; never used to encode.
+const PLACEHOLDER_TOKENIZER: &str = r#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null,"model":{"type":"WordLevel","vocab":{"<pad>":0,"<unk>":1},"unk_token":"<unk>"}}"#;
+
+/// The tokenizer in `bytes`, set up exactly as fastembed 7.5's `load_tokenizer` sets it
+/// up from the same files: pad to the longest text of a batch with the configured pad
+/// token, truncate at `max_length` (at most `model_max_length`), the special tokens of
+/// `special_tokens_map.json` added as special. (The test suite compares the two.)
+pub fn tokenizer_like_fastembed(
+    bytes: &[u8],
+    files: &TokenizerFiles,
+    max_length: usize,
+) -> Result<tokenizers::Tokenizer, String> {
+    use tokenizers::{AddedToken, PaddingParams, PaddingStrategy, TruncationParams};
+    let json = |name: &str, b: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(b).map_err(|e| format!("{name}: {e}"))
+    };
+    let config = json("config.json", &files.config_file)?;
+    let special = json("special_tokens_map.json", &files.special_tokens_map_file)?;
+    let tokenizer_config = json("tokenizer_config.json", &files.tokenizer_config_file)?;
+    let mut tokenizer =
+        tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| format!("tokenizer.json: {e}"))?;
+    let model_max_length = tokenizer_config["model_max_length"]
+        .as_f64()
+        .ok_or("tokenizer_config.json is missing a numeric `model_max_length` field")?
+        as f32;
+    let max_length = max_length.min(model_max_length as usize);
+    let pad = &tokenizer_config["pad_token"];
+    let pad_token: String = pad
+        .as_str()
+        .or_else(|| pad["content"].as_str())
+        .ok_or("tokenizer_config.json is missing a string `pad_token` field")?
+        .into();
+    let pad_id = config["pad_token_id"]
+        .as_u64()
+        .map(|id| id as u32)
+        .or_else(|| tokenizer.token_to_id(&pad_token))
+        .unwrap_or(0);
+    tokenizer.with_padding(Some(PaddingParams {
+        strategy: PaddingStrategy::BatchLongest,
+        pad_token,
+        pad_id,
+        ..Default::default()
     }));
-    match loaded {
-        Ok(Ok(m)) => Ok((m, id, prefixes)),
-        Ok(Err(e)) => Err(model_err(e.to_string())),
-        Err(_) => Err(model_err(
-            "ONNX Runtime panicked while loading the model".into(),
-        )),
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length,
+            ..Default::default()
+        }))
+        .map_err(|e| e.to_string())?;
+    if let serde_json::Value::Object(tokens) = special {
+        for value in tokens.values() {
+            let token = if let Some(content) = value.as_str() {
+                Some(AddedToken {
+                    content: content.into(),
+                    special: true,
+                    ..Default::default()
+                })
+            } else if let (
+                Some(content),
+                Some(single_word),
+                Some(lstrip),
+                Some(rstrip),
+                Some(normalized),
+            ) = (
+                value["content"].as_str(),
+                value["single_word"].as_bool(),
+                value["lstrip"].as_bool(),
+                value["rstrip"].as_bool(),
+                value["normalized"].as_bool(),
+            ) {
+                Some(AddedToken {
+                    content: content.into(),
+                    special: true,
+                    single_word,
+                    lstrip,
+                    rstrip,
+                    normalized,
+                })
+            } else {
+                None
+            };
+            if let Some(token) = token {
+                tokenizer
+                    .add_special_tokens([token])
+                    .map_err(|e| e.to_string())?;
+            }
+        }
     }
+    Ok(tokenizer)
 }
 
 #[cfg(feature = "download")]

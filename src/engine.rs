@@ -27,8 +27,41 @@ pub struct Engine {
 impl Engine {
     /// Loads the model and opens the index; fails if the index is missing or stale.
     pub fn open(config: Config) -> Result<Engine, IndexError> {
-        let embedder = Embedder::load(&config.model)?;
-        Self::open_with(config, embedder)
+        let (embedder, index) = load_in_parallel(&config);
+        let embedder = embedder?;
+        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
+        let index = index?.check(&config.index_dir, &expected)?;
+        Ok(Engine {
+            config,
+            embedder,
+            index: Arc::new(index),
+        })
+    }
+
+    /// Loads the model and opens the index, or builds the index first when it is
+    /// missing, out of date or damaged; returns the build's figures when it built.
+    pub fn load_or_build(
+        config: Config,
+        progress: impl FnMut(Stage),
+    ) -> Result<(Engine, Option<BuildReport>), IndexError> {
+        let (embedder, index) = load_in_parallel(&config);
+        let embedder = embedder?;
+        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
+        match index.and_then(|index| index.check(&config.index_dir, &expected)) {
+            Ok(index) => Ok((
+                Engine {
+                    config,
+                    embedder,
+                    index: Arc::new(index),
+                },
+                None,
+            )),
+            Err(
+                IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
+            ) => Self::build(config, embedder, progress)
+                .map(|(engine, report)| (engine, Some(report))),
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens the index for an already loaded model.
@@ -108,6 +141,29 @@ impl Engine {
             t.elapsed().as_secs_f64() * 1000.0,
         ))
     }
+}
+
+/// Loads the model on this thread while another opens the index (both take about a
+/// second on the seeds, and use different resources); the index still has to be
+/// checked against the model.
+fn load_in_parallel(config: &Config) -> (Result<Embedder, EmbedError>, Result<Index, IndexError>) {
+    let started = Instant::now();
+    let loaded = std::thread::scope(|s| {
+        let index = s.spawn(|| index::open_unchecked(&config.index_dir));
+        let embedder = Embedder::load(&config.model);
+        let index = index.join().unwrap_or_else(|_| {
+            Err(IndexError::Corrupt {
+                dir: config.index_dir.clone(),
+                message: "opening it panicked".into(),
+            })
+        });
+        (embedder, index)
+    });
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "model and index loaded"
+    );
+    loaded
 }
 
 /// Which answer a request wants.

@@ -180,6 +180,60 @@ fn concurrent_questions_share_model_calls_and_each_gets_its_own_vector() {
     }
 }
 
+#[test]
+fn the_tokenizer_is_set_up_exactly_as_fastembed_sets_it_up() {
+    drop(util::model()); // ONNX Runtime initialised with the real library
+    let ModelSource::Dir(dir) = util::default_config().model.source else {
+        panic!("the default model is a directory");
+    };
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("a model file");
+    let files = || fastembed::TokenizerFiles {
+        tokenizer_file: read("tokenizer.json"),
+        config_file: read("config.json"),
+        special_tokens_map_file: read("special_tokens_map.json"),
+        tokenizer_config_file: read("tokenizer_config.json"),
+    };
+    let theirs = fastembed::TextEmbedding::try_new_from_user_defined(
+        fastembed::UserDefinedEmbeddingModel::new(read("model.onnx"), files()),
+        fastembed::InitOptionsUserDefined::new().with_max_length(512),
+    )
+    .expect("fastembed loads the model")
+    .tokenizer;
+    let ours = belegt::embed::tokenizer_like_fastembed(&read("tokenizer.json"), &files(), 512)
+        .expect("the tokenizer loads");
+    assert_eq!(
+        format!("{:?}", ours.get_padding()),
+        format!("{:?}", theirs.get_padding())
+    );
+    assert_eq!(
+        format!("{:?}", ours.get_truncation()),
+        format!("{:?}", theirs.get_truncation())
+    );
+    let added = |t: &tokenizers::Tokenizer| {
+        let mut v: Vec<String> = t
+            .get_added_tokens_decoder()
+            .iter()
+            .map(|(id, token)| format!("{id} {token:?}"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(added(&ours), added(&theirs));
+    let texts = vec![
+        "query: Welche Länder setzen KI in der Polizei ein?".to_string(),
+        format!("passage: {}", "Verwaltung <mask> digital ".repeat(300)),
+        "passage: </s> <pad> Sachsen".to_string(),
+    ];
+    let encode = |t: &tokenizers::Tokenizer| {
+        t.encode_batch(texts.clone(), true)
+            .expect("the texts encode")
+            .iter()
+            .map(|e| (e.get_ids().to_vec(), e.get_attention_mask().to_vec()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(encode(&ours), encode(&theirs));
+}
+
 fn spec_with_model_dir(dir: PathBuf) -> ModelSpec {
     let mut spec = util::default_config().model;
     spec.source = ModelSource::Dir(dir);
