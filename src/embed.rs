@@ -415,6 +415,13 @@ fn init_runtime(path: &Path) -> Result<(), EmbedError> {
 
 type Loaded = (TextEmbedding, String, (String, String));
 
+/// ONNX Runtime's intra-op threads wait on a condition variable instead of spinning
+/// between parallel sections. On 2 cores shared with the HTTP server (and often with
+/// other processes), spinning threads take the core the other thread needs: measured
+/// side by side under load, /api/search served 2.6× the requests at 32 clients and
+/// half the p50 at 1 client; on a quiet machine passage embedding stays within 3%.
+const NO_SPINNING: (&str, &str) = ("session.intra_op.allow_spinning", "0");
+
 fn e5_prefixes(name: &str) -> (String, String) {
     if name.to_lowercase().contains("e5") {
         ("query: ".into(), "passage: ".into())
@@ -465,7 +472,9 @@ fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
         special_tokens_map_file: read("special_tokens_map.json")?,
         tokenizer_config_file: read("tokenizer_config.json")?,
     };
-    let mut options = InitOptionsUserDefined::new().with_max_length(max_length);
+    let mut options = InitOptionsUserDefined::new()
+        .with_max_length(max_length)
+        .with_session_config(NO_SPINNING.0, NO_SPINNING.1);
     if let Some(n) = threads {
         options = options.with_intra_threads(n);
     }
@@ -622,6 +631,7 @@ fn load_builtin(
             message: "neither a directory nor a fastembed model name (see fastembed's list of text models)".into(),
         })?;
     let mut options = fastembed::TextInitOptions::new(info.model.clone())
+        .with_session_config(NO_SPINNING.0, NO_SPINNING.1)
         .with_cache_dir(cache_dir.to_path_buf())
         .with_show_download_progress(true);
     if let Some(n) = threads {
