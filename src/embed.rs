@@ -253,7 +253,8 @@ impl Embedder {
         self.call(|reply| Job::Query { text, reply })
     }
 
-    /// Embeds passages (with the passage prefix) in batches of [`PASSAGE_BATCH`];
+    /// Embeds passages (with the passage prefix) in batches of [`PASSAGE_BATCH`]
+    /// passages of similar length; the vectors come back in the order of `passages`.
     /// `progress` is called with the number of passages done after each batch.
     pub fn embed_passages(
         &self,
@@ -271,18 +272,34 @@ impl Embedder {
         mut progress: impl FnMut(usize),
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let batch_size = batch_size.max(1);
-        let mut out = Vec::with_capacity(passages.len());
-        for batch in passages.chunks(batch_size) {
+        // A batch is padded to its longest text: batching passages of similar length
+        // (by characters, a good proxy for tokens) wastes less arithmetic on padding.
+        let mut order: Vec<usize> = (0..passages.len()).collect();
+        order.sort_by_key(|&i| passages[i].len());
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); passages.len()];
+        let mut done = 0;
+        for batch in order.chunks(batch_size) {
             let texts: Vec<String> = batch
                 .iter()
-                .map(|p| format!("{}{}", self.info.passage_prefix, p))
+                .map(|&i| format!("{}{}", self.info.passage_prefix, passages[i]))
                 .collect();
-            out.extend(self.call(|reply| Job::Passages {
+            let vectors = self.call(|reply| Job::Passages {
                 texts,
                 batch: batch_size,
                 reply,
-            })?);
-            progress(out.len());
+            })?;
+            if vectors.len() != batch.len() {
+                return Err(EmbedError::Inference(format!(
+                    "the model returned {} vectors for {} passages",
+                    vectors.len(),
+                    batch.len()
+                )));
+            }
+            for (&i, v) in batch.iter().zip(vectors) {
+                out[i] = v;
+            }
+            done += batch.len();
+            progress(done);
         }
         Ok(out)
     }

@@ -234,6 +234,42 @@ fn the_tokenizer_is_set_up_exactly_as_fastembed_sets_it_up() {
     assert_eq!(encode(&ours), encode(&theirs));
 }
 
+#[test]
+fn passages_of_mixed_lengths_come_back_in_their_own_order() {
+    let model = util::model();
+    let passages: Vec<String> = [9, 1, 30, 4, 17, 2, 25]
+        .iter()
+        .map(|&n| {
+            format!(
+                "Die Verwaltung nutzt KI. {}",
+                "Absatz über Förderung. ".repeat(n)
+            )
+        })
+        .collect();
+    let alone: Vec<Vec<f32>> = passages
+        .iter()
+        .map(|p| {
+            model
+                .embed_passages_in_batches(std::slice::from_ref(p), 1, |_| {})
+                .expect("a passage embeds")
+                .remove(0)
+        })
+        .collect();
+    let mut progress = Vec::new();
+    let batched = model
+        .embed_passages_in_batches(&passages, 3, |done| progress.push(done))
+        .expect("passages embed");
+    assert_eq!(progress, vec![3, 6, 7]);
+    for (i, (a, b)) in alone.iter().zip(&batched).enumerate() {
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5, "passage {i}: batched vector differs by {diff}");
+    }
+}
+
 fn spec_with_model_dir(dir: PathBuf) -> ModelSpec {
     let mut spec = util::default_config().model;
     spec.source = ModelSource::Dir(dir);
