@@ -31,6 +31,7 @@ impl Engine {
         let embedder = embedder?;
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
         let index = index?.check(&config.index_dir, &expected)?;
+        index.vectors.build_graph_in_background();
         Ok(Engine {
             config,
             embedder,
@@ -48,14 +49,17 @@ impl Engine {
         let embedder = embedder?;
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
         match index.and_then(|index| index.check(&config.index_dir, &expected)) {
-            Ok(index) => Ok((
-                Engine {
-                    config,
-                    embedder,
-                    index: Arc::new(index),
-                },
-                None,
-            )),
+            Ok(index) => {
+                index.vectors.build_graph_in_background();
+                Ok((
+                    Engine {
+                        config,
+                        embedder,
+                        index: Arc::new(index),
+                    },
+                    None,
+                ))
+            }
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
             ) => Self::build(config, embedder, progress)

@@ -416,11 +416,15 @@ pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> 
             reason,
         });
     }
-    load_generation(index_dir, generation, manifest)
+    let index = load_generation(index_dir, generation, manifest)?;
+    index.vectors.build_graph_in_background();
+    Ok(index)
 }
 
 /// Opens the current generation without knowing the model yet (so that it can load
-/// while the model does); the caller must check it with [`Index::check`] before use.
+/// while the model does); the caller must check it with [`Index::check`] before use,
+/// and start its HNSW graph (`vectors.build_graph_in_background()`) once the model is
+/// loaded (until then, dense searches scan all vectors exactly).
 pub fn open_unchecked(index_dir: &Path) -> Result<Index, IndexError> {
     let generation = current_generation(index_dir)?;
     let manifest = read_manifest(index_dir, &generation)?;
