@@ -28,7 +28,7 @@ fn main() {
             }
         };
     let config = Config::resolve(Overrides::default());
-    let mut embedder = match Embedder::load(&config.model) {
+    let embedder = match Embedder::load(&config.model) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("embed bench: {e}");

@@ -31,7 +31,7 @@ start_server() {
   "$bin" serve --addr 127.0.0.1:0 >"$1/serve.out" 2>"$1/serve.err" &
   server=$!
   for _ in $(seq 600); do
-    grep -q '^listening on' "$1/serve.out" && break
+    grep -q '^listening on' "$1/serve.out" 2>/dev/null && break
     kill -0 "$server" 2>/dev/null || { cat "$1/serve.err" >&2; exit 1; }
     sleep 0.1
   done

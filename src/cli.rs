@@ -244,7 +244,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Index { json } => index(config, json),
         Command::Search(args) => {
             let req = request(&args)?;
-            let mut engine = Engine::open(config)?;
+            let engine = Engine::open(config)?;
             let res = engine.search(&req)?;
             print_out(args.json, &res, render_search)
         }
@@ -259,7 +259,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 (true, Some(settings)) => Some(LlmClient::new(settings.clone())?),
                 _ => None,
             };
-            let mut engine = Engine::open(config)?;
+            let engine = Engine::open(config)?;
             let mut res = engine.ask(&req)?;
             if let Some(client) = llm {
                 tokio::runtime::Builder::new_current_thread()
@@ -272,7 +272,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Compare { words, json } => {
             let topic = compare_topic(&words.join(" "))?;
-            let mut engine = Engine::open(config)?;
+            let engine = Engine::open(config)?;
             let res = engine.compare(&topic)?;
             print_out(json, &res, render_compare)
         }
@@ -303,8 +303,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let items =
                 eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let mut engine = Engine::open(config)?;
-            let report = eval::run(&mut engine, &items, k)?;
+            let engine = Engine::open(config)?;
+            let report = eval::run(&engine, &items, k)?;
             print_out(json, &report, eval::render)?;
             eval::check(&report, &requirements).map_err(anyhow::Error::msg)
         }
@@ -441,10 +441,9 @@ fn serve(
             "rate limit per client on /api and /v1"
         );
     }
-    let embedder = Embedder::load(&config.model)?;
     let load = move || {
         let mut last = 0;
-        let (engine, report) = Engine::open_or_build(config, embedder, |stage| {
+        let (engine, report) = Engine::load_or_build(config, |stage| {
             if let Stage::Embed { done, total } = stage {
                 let pct = done * 100 / total.max(1);
                 if pct >= last + 10 || done == total {

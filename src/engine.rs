@@ -14,7 +14,8 @@ use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
 
-/// Model plus index.
+/// Model plus index. `Sync`: requests share one engine by reference (the model's
+/// thread batches their questions).
 pub struct Engine {
     /// The configuration it was opened with.
     pub config: Config,
@@ -27,8 +28,44 @@ pub struct Engine {
 impl Engine {
     /// Loads the model and opens the index; fails if the index is missing or stale.
     pub fn open(config: Config) -> Result<Engine, IndexError> {
-        let embedder = Embedder::load(&config.model)?;
-        Self::open_with(config, embedder)
+        let (embedder, index) = load_in_parallel(&config);
+        let embedder = embedder?;
+        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
+        let index = index?.check(&config.index_dir, &expected)?;
+        index.vectors.build_graph_in_background();
+        Ok(Engine {
+            config,
+            embedder,
+            index: Arc::new(index),
+        })
+    }
+
+    /// Loads the model and opens the index, or builds the index first when it is
+    /// missing, out of date or damaged; returns the build's figures when it built.
+    pub fn load_or_build(
+        config: Config,
+        progress: impl FnMut(Stage),
+    ) -> Result<(Engine, Option<BuildReport>), IndexError> {
+        let (embedder, index) = load_in_parallel(&config);
+        let embedder = embedder?;
+        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
+        match index.and_then(|index| index.check(&config.index_dir, &expected)) {
+            Ok(index) => {
+                index.vectors.build_graph_in_background();
+                Ok((
+                    Engine {
+                        config,
+                        embedder,
+                        index: Arc::new(index),
+                    },
+                    None,
+                ))
+            }
+            Err(
+                IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
+            ) => Self::build_or_wait(config, embedder, &expected, progress),
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens the index for an already loaded model.
@@ -46,7 +83,7 @@ impl Engine {
     /// the build's figures when it built.
     pub fn open_or_build(
         config: Config,
-        mut embedder: Embedder,
+        embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
@@ -61,30 +98,40 @@ impl Engine {
             )),
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) => match index::build(
-                &config.seeds_dir,
-                &config.index_dir,
-                &mut embedder,
-                config.chunking,
-                progress,
-            ) {
-                Ok(report) => Ok((Self::open_with(config, embedder)?, Some(report))),
-                // Another process is building this index: wait for it, then use its result.
-                Err(IndexError::Busy { .. }) => {
-                    eprintln!("belegt: another process is building the index; waiting for it");
-                    index::wait_for_build(&config.index_dir)?;
-                    let index = index::open(&config.index_dir, &expected)?;
-                    Ok((
-                        Engine {
-                            config,
-                            embedder,
-                            index: Arc::new(index),
-                        },
-                        None,
-                    ))
-                }
-                Err(e) => Err(e),
-            },
+            ) => Self::build_or_wait(config, embedder, &expected, progress),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Builds the index; when another process is building it already, waits for that
+    /// build and opens its result instead of failing or building twice.
+    fn build_or_wait(
+        config: Config,
+        embedder: Embedder,
+        expected: &index::manifest::Expected,
+        progress: impl FnMut(Stage),
+    ) -> Result<(Engine, Option<BuildReport>), IndexError> {
+        match index::build(
+            &config.seeds_dir,
+            &config.index_dir,
+            &embedder,
+            config.chunking,
+            progress,
+        ) {
+            Ok(report) => Ok((Self::open_with(config, embedder)?, Some(report))),
+            Err(IndexError::Busy { .. }) => {
+                eprintln!("belegt: another process is building the index; waiting for it");
+                index::wait_for_build(&config.index_dir)?;
+                let index = index::open(&config.index_dir, expected)?;
+                Ok((
+                    Engine {
+                        config,
+                        embedder,
+                        index: Arc::new(index),
+                    },
+                    None,
+                ))
+            }
             Err(e) => Err(e),
         }
     }
@@ -92,13 +139,13 @@ impl Engine {
     /// Builds the index with an already loaded model, then opens it.
     pub fn build(
         config: Config,
-        mut embedder: Embedder,
+        embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, BuildReport), IndexError> {
         let report = index::build(
             &config.seeds_dir,
             &config.index_dir,
-            &mut embedder,
+            &embedder,
             config.chunking,
             progress,
         )?;
@@ -106,9 +153,9 @@ impl Engine {
     }
 
     /// Ranked passages for a request.
-    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResponse, EmbedError> {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, EmbedError> {
         let t = Instant::now();
-        let outcome = retrieve::search(&self.index, &mut self.embedder, req)?;
+        let outcome = retrieve::search(&self.index, &self.embedder, req)?;
         Ok(SearchResponse::new(
             &self.index,
             &req.query,
@@ -121,7 +168,7 @@ impl Engine {
     /// Länder …") without explicit filters is answered from the state-by-state
     /// comparison: one finding per state with a finding, and `comparison` holds the
     /// table; without any finding the answer abstains.
-    pub fn ask(&mut self, req: &SearchRequest) -> Result<AskResponse, EmbedError> {
+    pub fn ask(&self, req: &SearchRequest) -> Result<AskResponse, EmbedError> {
         let t = Instant::now();
         let filters = retrieve::resolve_filters(req);
         let qv = self.embedder.embed_query(&req.query)?;
@@ -191,7 +238,7 @@ impl Engine {
 
     /// The state-by-state comparison on a topic (a question's cross-state frame,
     /// "Welche Länder …", is dropped from what is compared).
-    pub fn compare(&mut self, topic: &str) -> Result<CompareResponse, EmbedError> {
+    pub fn compare(&self, topic: &str) -> Result<CompareResponse, EmbedError> {
         let t = Instant::now();
         let qv = self.embedder.embed_query(topic)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -210,6 +257,29 @@ impl Engine {
             },
         ))
     }
+}
+
+/// Loads the model on this thread while another opens the index (both take about a
+/// second on the seeds, and use different resources); the index still has to be
+/// checked against the model.
+fn load_in_parallel(config: &Config) -> (Result<Embedder, EmbedError>, Result<Index, IndexError>) {
+    let started = Instant::now();
+    let loaded = std::thread::scope(|s| {
+        let index = s.spawn(|| index::open_unchecked(&config.index_dir));
+        let embedder = Embedder::load(&config.model);
+        let index = index.join().unwrap_or_else(|_| {
+            Err(IndexError::Corrupt {
+                dir: config.index_dir.clone(),
+                message: "opening it panicked".into(),
+            })
+        });
+        (embedder, index)
+    });
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "model and index loaded"
+    );
+    loaded
 }
 
 /// Which answer a request wants.

@@ -159,7 +159,7 @@ pub struct CandidateDiagnosis {
 /// Scores a compare item by the state-by-state comparison: the states cited are the
 /// states with a finding, each citing its finding's passage.
 fn score_comparison(
-    engine: &mut Engine,
+    engine: &Engine,
     item: &EvalItem,
     r: &mut ItemResult,
 ) -> Result<(), EmbedError> {
@@ -269,7 +269,7 @@ pub struct Report {
 
 /// Runs every question through `search` (k = 10) and `ask` (default k); compare items
 /// also through the state-by-state comparison, whose findings are the states they cite.
-pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
+pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
     let mut results = Vec::new();
     for item in items {
         let req = SearchRequest {
@@ -278,7 +278,7 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             docs: Vec::new(),
             k: 10.max(ask_k),
         };
-        let outcome = retrieve::search(&engine.index, &mut engine.embedder, &req)?;
+        let outcome = retrieve::search(&engine.index, &engine.embedder, &req)?;
         let store = &engine.index.store;
         let mut first_rank = None;
         let mut within_budget = false;

@@ -140,14 +140,7 @@ pub(crate) async fn run_ask(
     )?;
     check_docs(&ready, &req.docs)?;
     let mut response = app
-        .blocking(move || {
-            ready
-                .engine
-                .lock()
-                .map_err(ApiError::internal)?
-                .ask(&req)
-                .map_err(ApiError::internal)
-        })
+        .blocking(move || ready.engine.ask(&req).map_err(ApiError::internal))
         .await?;
     let asked = body.question.trim().to_string();
     if response.question != asked {
@@ -292,14 +285,7 @@ pub async fn search(
     )?;
     check_docs(&ready, &req.docs)?;
     let response = app
-        .blocking(move || {
-            ready
-                .engine
-                .lock()
-                .map_err(ApiError::internal)?
-                .search(&req)
-                .map_err(ApiError::internal)
-        })
+        .blocking(move || ready.engine.search(&req).map_err(ApiError::internal))
         .await?;
     Ok(Json(response))
 }
@@ -312,14 +298,7 @@ pub async fn compare(
     let ready = app.ready()?;
     let topic = SearchRequest::parse(&body.topic, &[], &[], DEFAULT_K)?.query;
     let response = app
-        .blocking(move || {
-            ready
-                .engine
-                .lock()
-                .map_err(ApiError::internal)?
-                .compare(&topic)
-                .map_err(ApiError::internal)
-        })
+        .blocking(move || ready.engine.compare(&topic).map_err(ApiError::internal))
         .await?;
     Ok(Json(response))
 }

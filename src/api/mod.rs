@@ -13,7 +13,7 @@ pub mod openai;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -52,8 +52,8 @@ pub struct ServeOptions {
 pub struct Ready {
     /// The index, read without locking.
     pub index: Arc<Index>,
-    /// The engine; locked only while embedding and ranking one request.
-    pub engine: Mutex<Engine>,
+    /// The engine, shared without a lock (its model thread batches the questions).
+    pub engine: Engine,
     /// The LLM endpoint for drafted answers, when configured.
     pub llm: Option<crate::answer::llm::LlmClient>,
 }
@@ -89,7 +89,7 @@ impl AppState {
         });
         let ready = Ready {
             index: engine.index.clone(),
-            engine: Mutex::new(engine),
+            engine,
             llm,
         };
         let _ = self.0.ready.set(Arc::new(ready));

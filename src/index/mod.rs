@@ -164,7 +164,7 @@ pub fn wait_for_build(index_dir: &Path) -> Result<(), IndexError> {
 pub fn build(
     seeds_dir: &Path,
     index_dir: &Path,
-    embedder: &mut Embedder,
+    embedder: &Embedder,
     params: ChunkParams,
     mut progress: impl FnMut(Stage),
 ) -> Result<BuildReport, IndexError> {
@@ -430,6 +430,42 @@ pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> 
             reason,
         });
     }
+    let index = load_generation(index_dir, generation, manifest)?;
+    index.vectors.build_graph_in_background();
+    Ok(index)
+}
+
+/// Opens the current generation without knowing the model yet (so that it can load
+/// while the model does); the caller must check it with [`Index::check`] before use,
+/// and start its HNSW graph (`vectors.build_graph_in_background()`) once the model is
+/// loaded (until then, dense searches scan all vectors exactly).
+pub fn open_unchecked(index_dir: &Path) -> Result<Index, IndexError> {
+    let generation = current_generation(index_dir)?;
+    let manifest = read_manifest(index_dir, &generation)?;
+    load_generation(index_dir, generation, manifest)
+}
+
+impl Index {
+    /// `Err(Stale)` when the index was not built for `expected` (model, seeds, chunking).
+    pub fn check(self, index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> {
+        match self.manifest.mismatch(expected) {
+            Some(reason) => Err(IndexError::Stale {
+                dir: index_dir.to_path_buf(),
+                reason,
+            }),
+            None => Ok(self),
+        }
+    }
+}
+
+/// Reads a generation's files after checking them against the manifest's checksums;
+/// logs how long each part took.
+fn load_generation(
+    index_dir: &Path,
+    generation: PathBuf,
+    manifest: Manifest,
+) -> Result<Index, IndexError> {
+    let started = Instant::now();
     let corrupt = |message: String| IndexError::Corrupt {
         dir: index_dir.to_path_buf(),
         message,
@@ -447,9 +483,19 @@ pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> 
     )
     .map_err(|e| corrupt(format!("store.json: {e}")))?;
     store.validate().map_err(corrupt)?;
+    let checked_and_store = started.elapsed().as_secs_f64();
+    let t = Instant::now();
     let vectors = VectorIndex::read(&generation.join("vectors.bin")).map_err(corrupt)?;
+    let vectors_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let lexical = LexicalIndex::open(&generation.join("lexical"))
         .map_err(|e| corrupt(format!("lexical: {e}")))?;
+    tracing::info!(
+        checksums_and_store_s = checked_and_store,
+        vectors_and_hnsw_s = vectors_s,
+        lexical_s = t.elapsed().as_secs_f64(),
+        "index opened"
+    );
     if vectors.len() != store.chunks.len()
         || lexical.len() != store.chunks.len() as u64
         || vectors.dim() != manifest.dim

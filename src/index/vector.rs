@@ -1,14 +1,17 @@
 //! The vector index: passage vectors in a flat, versioned file, searched through an
-//! `hnsw_rs` graph built when the index is opened.
+//! `hnsw_rs` graph that is built on a background thread when the index is opened.
 //!
-//! Unfiltered searches go through HNSW; filtered searches (a few states or documents)
-//! scan the allowed vectors exactly, which is both exact and fast for such subsets.
+//! Unfiltered searches go through HNSW once the graph is there, and scan all vectors
+//! exactly until then (so opening never waits for the graph: at 10× the seeds the
+//! graph takes seconds to build); filtered searches (a few states or documents) scan
+//! the allowed vectors exactly, which is both exact and fast for such subsets.
 //!
 //! **Invariant:** vector `i` belongs to chunk `i` of the store; all vectors have `dim`
 //! components and unit length.
 
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use hnsw_rs::prelude::{DistCosine, Hnsw};
 
@@ -21,11 +24,15 @@ const EF_CONSTRUCTION: usize = 200;
 /// Smallest candidate list size while searching.
 const EF_SEARCH: usize = 64;
 
+/// The HNSW graph over the vectors.
+type Graph = Hnsw<'static, f32, DistCosine>;
+
 /// Vectors plus their HNSW graph.
 pub struct VectorIndex {
     dim: usize,
-    data: Vec<f32>,
-    hnsw: Hnsw<'static, f32, DistCosine>,
+    data: Arc<Vec<f32>>,
+    /// Empty until the background build is done.
+    hnsw: Arc<OnceLock<Graph>>,
 }
 
 impl std::fmt::Debug for VectorIndex {
@@ -50,24 +57,42 @@ impl VectorIndex {
             }
             data.extend_from_slice(v);
         }
-        Ok(Self::from_flat(dim, data))
+        let index = Self::without_graph(dim, data);
+        let _ = index.hnsw.set(graph(dim, &index.data));
+        Ok(index)
     }
 
-    fn from_flat(dim: usize, data: Vec<f32>) -> VectorIndex {
-        let count = data.len().checked_div(dim).unwrap_or(0);
-        let layers = 16;
-        let hnsw = Hnsw::new(
-            MAX_CONNECTIONS,
-            count.max(1),
-            layers,
-            EF_CONSTRUCTION,
-            DistCosine,
-        );
-        let items: Vec<(&[f32], usize)> = (0..count)
-            .map(|i| (&data[i * dim..(i + 1) * dim], i))
-            .collect();
-        hnsw.parallel_insert_slice(&items);
-        VectorIndex { dim, data, hnsw }
+    fn without_graph(dim: usize, data: Vec<f32>) -> VectorIndex {
+        VectorIndex {
+            dim,
+            data: Arc::new(data),
+            hnsw: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Starts building the graph on a background thread (or builds it here if no
+    /// thread can be started). Call it once, after whatever else is loading at start-up
+    /// has finished: the build takes both cores for seconds on large corpora.
+    pub fn build_graph_in_background(&self) {
+        if self.has_graph() {
+            return;
+        }
+        let (dim, data, hnsw) = (self.dim, Arc::clone(&self.data), Arc::clone(&self.hnsw));
+        let spawned = std::thread::Builder::new()
+            .name("belegt-hnsw".into())
+            .spawn(move || {
+                let t = std::time::Instant::now();
+                let _ = hnsw.set(graph(dim, &data));
+                tracing::info!(seconds = t.elapsed().as_secs_f64(), "HNSW graph built");
+            });
+        if spawned.is_err() {
+            let _ = self.hnsw.set(graph(self.dim, &self.data));
+        }
+    }
+
+    /// True once the HNSW graph is built (searches until then scan exactly).
+    pub fn has_graph(&self) -> bool {
+        self.hnsw.get().is_some()
     }
 
     /// Vector dimension.
@@ -92,13 +117,14 @@ impl VectorIndex {
         w.write_all(&VERSION.to_le_bytes())?;
         w.write_all(&(self.dim as u32).to_le_bytes())?;
         w.write_all(&(self.len() as u64).to_le_bytes())?;
-        for x in &self.data {
+        for x in self.data.iter() {
             w.write_all(&x.to_le_bytes())?;
         }
         w.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
 
-    /// Reads vectors written by [`VectorIndex::write`] and rebuilds the graph.
+    /// Reads vectors written by [`VectorIndex::write`], without the graph: searches scan
+    /// exactly until [`VectorIndex::build_graph_in_background`] has built it.
     pub fn read(path: &Path) -> Result<VectorIndex, String> {
         let mut bytes = Vec::new();
         std::fs::File::open(path)
@@ -142,34 +168,55 @@ impl VectorIndex {
                 path.display()
             ));
         }
-        Ok(Self::from_flat(dim, data))
+        Ok(Self::without_graph(dim, data))
     }
 
     /// The `k` nearest vectors to `query` as (index, cosine similarity), best first.
-    /// With `allowed`, only those indices are considered (exact scan).
+    /// With `allowed`, only those indices are considered (exact scan); without, the
+    /// graph answers, or an exact scan of all vectors while the graph is being built.
     pub fn search(&self, query: &[f32], k: usize, allowed: Option<&[usize]>) -> Vec<(usize, f32)> {
         if query.len() != self.dim || k == 0 || self.is_empty() {
             return Vec::new();
         }
-        match allowed {
-            Some(ids) => {
-                let mut scored: Vec<(usize, f32)> = ids
-                    .iter()
-                    .filter(|&&i| i < self.len())
-                    .map(|&i| (i, dot(query, &self.data[i * self.dim..(i + 1) * self.dim])))
-                    .collect();
-                scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                scored.truncate(k);
-                scored
-            }
-            None => self
-                .hnsw
+        match (allowed, self.hnsw.get()) {
+            (Some(ids), _) => self.scan(query, k, ids.iter().copied()),
+            (None, Some(hnsw)) => hnsw
                 .search(query, k, EF_SEARCH.max(2 * k))
                 .into_iter()
                 .map(|n| (n.d_id, 1.0 - n.distance))
                 .collect(),
+            (None, None) => self.scan(query, k, 0..self.len()),
         }
     }
+
+    /// Exact: the `k` best of `ids`.
+    fn scan(&self, query: &[f32], k: usize, ids: impl Iterator<Item = usize>) -> Vec<(usize, f32)> {
+        let mut scored: Vec<(usize, f32)> = ids
+            .filter(|&i| i < self.len())
+            .map(|i| (i, dot(query, &self.data[i * self.dim..(i + 1) * self.dim])))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(k);
+        scored
+    }
+}
+
+/// The HNSW graph over `data` (vectors of `dim` components, in order).
+fn graph(dim: usize, data: &[f32]) -> Graph {
+    let count = data.len().checked_div(dim).unwrap_or(0);
+    let layers = 16;
+    let hnsw = Hnsw::new(
+        MAX_CONNECTIONS,
+        count.max(1),
+        layers,
+        EF_CONSTRUCTION,
+        DistCosine,
+    );
+    let items: Vec<(&[f32], usize)> = (0..count)
+        .map(|i| (&data[i * dim..(i + 1) * dim], i))
+        .collect();
+    hnsw.parallel_insert_slice(&items);
+    hnsw
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -196,12 +243,54 @@ mod tests {
         index.write(&path).expect("write");
         let back = VectorIndex::read(&path).expect("read");
         assert_eq!(back.len(), 50);
+        assert_eq!(
+            back.search(&vectors[17], 1, None)[0].0,
+            17,
+            "exact before the graph"
+        );
+        back.build_graph_in_background();
+        for _ in 0..500 {
+            if back.has_graph() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(back.has_graph(), "the graph is built in the background");
         let hits = back.search(&vectors[17], 3, None);
         assert_eq!(hits[0].0, 17);
         assert!((hits[0].1 - 1.0).abs() < 1e-5);
         let filtered = back.search(&vectors[17], 2, Some(&[3, 4, 5]));
         assert!(filtered.iter().all(|(i, _)| [3, 4, 5].contains(i)));
         assert_eq!(filtered.len(), 2);
+    }
+
+    #[test]
+    fn searches_exactly_until_the_graph_is_built() {
+        let vectors: Vec<Vec<f32>> = (0..200)
+            .map(|i| {
+                unit(&[
+                    1.0,
+                    (i % 13) as f32 / 5.0,
+                    (i % 7) as f32 / 3.0,
+                    i as f32 / 50.0,
+                ])
+            })
+            .collect();
+        let built = VectorIndex::build(4, &vectors).expect("build");
+        assert!(
+            built.has_graph(),
+            "an index built for writing has its graph"
+        );
+        let flat: Vec<f32> = vectors.concat();
+        let scanning = VectorIndex::without_graph(4, flat);
+        for q in [0, 57, 133, 199] {
+            let exact = scanning.search(&vectors[q], 5, None);
+            assert_eq!(exact[0].0, q);
+            assert_eq!(exact.len(), 5);
+            let all: Vec<usize> = (0..200).collect();
+            assert_eq!(exact, scanning.search(&vectors[q], 5, Some(&all)));
+            assert_eq!(built.search(&vectors[q], 1, None)[0].0, q);
+        }
     }
 
     #[test]

@@ -183,7 +183,7 @@ pub fn resolve_filters(req: &SearchRequest) -> Filters {
 /// Runs a search.
 pub fn search(
     index: &Index,
-    embedder: &mut Embedder,
+    embedder: &Embedder,
     req: &SearchRequest,
 ) -> Result<SearchOutcome, EmbedError> {
     let filters = resolve_filters(req);

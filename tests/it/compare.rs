@@ -125,7 +125,7 @@ fn a_topic_no_report_mentions_has_no_findings() {
 
 #[test]
 fn ask_answers_questions_across_the_states_from_the_comparison() {
-    let mut engine = util::engine();
+    let engine = util::engine();
     let req = SearchRequest::parse(
         "Welche Länder nennen Fraunhofer-Institute als Partner?",
         &[],
@@ -162,7 +162,7 @@ fn ask_answers_questions_across_the_states_from_the_comparison() {
 
 #[test]
 fn ask_keeps_ordinary_questions_and_explicit_filters_as_they_were() {
-    let mut engine = util::engine();
+    let engine = util::engine();
     for (q, states) in [
         ("Was plant Bayern für den Mittelstand?", vec![]),
         (

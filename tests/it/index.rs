@@ -44,7 +44,7 @@ fn an_index_opens_again_with_the_same_chunks_and_the_same_results() {
     let shared = util::shared();
     let expected = expected(&shared.seeds_dir);
     let reopened = index::open(&shared.index_dir, &expected).expect("the index opens again");
-    let mut engine = util::engine();
+    let engine = util::engine();
     assert_eq!(reopened.store.chunks.len(), shared.report.chunks);
     assert_eq!(reopened.store.chunks, engine.index.store.chunks);
     assert_eq!(reopened.store.docs, engine.index.store.docs);
@@ -227,15 +227,9 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
         "a new document makes the index stale"
     );
 
-    let mut model = util::model();
-    let report = index::build(
-        &seeds,
-        &index_dir,
-        &mut model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the index builds with the third document");
+    let model = util::model();
+    let report = index::build(&seeds, &index_dir, &model, ChunkParams::default(), |_| {})
+        .expect("the index builds with the third document");
     assert_eq!(report.documents, 3);
     assert!(report.chunks > shared.report.chunks);
 
@@ -297,7 +291,7 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
         docs: vec![],
         k: 5,
     };
-    let outcome = retrieve::search(&index, &mut model, &request).expect("the search runs");
+    let outcome = retrieve::search(&index, &model, &request).expect("the search runs");
     drop(model);
     let top = outcome.hits.first().expect("a hit");
     let chunk = &index.store.chunks[top.chunk];
