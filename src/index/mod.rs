@@ -12,6 +12,7 @@
 
 pub mod lexical;
 pub mod manifest;
+pub mod postgres;
 pub mod store;
 pub mod vector;
 
@@ -58,6 +59,14 @@ pub enum IndexError {
         /// The index directory.
         dir: PathBuf,
         /// What is wrong.
+        message: String,
+    },
+    /// The database failed or cannot be reached (the URL is shown without password).
+    #[error("database {target}: {message}")]
+    Database {
+        /// The database URL, password redacted.
+        target: String,
+        /// What failed.
         message: String,
     },
     /// Another build holds the lock.
@@ -178,24 +187,14 @@ pub fn build(
         });
     }
 
-    progress(Stage::Prepare);
-    let t = Instant::now();
-    let corpus_hash = manifest::corpus_fingerprint(seeds_dir)?;
-    let docs: Vec<Document> = catalog::load(seeds_dir)?
-        .into_iter()
-        .map(Document::prepare)
-        .collect();
-    let store = make_store(&docs, params, &|t: &str| embedder.count_tokens(t));
-    let prepare = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let texts: Vec<String> = (0..store.chunks.len())
-        .map(|i| store.indexed_text(i))
-        .collect();
-    let total = texts.len();
-    progress(Stage::Embed { done: 0, total });
-    let vectors = embedder.embed_passages(&texts, |done| progress(Stage::Embed { done, total }))?;
-    let embed = t.elapsed().as_secs_f64();
+    let Prepared {
+        store,
+        texts,
+        vectors,
+        corpus_hash,
+        prepare,
+        embed,
+    } = prepare_corpus(seeds_dir, embedder, params, &mut progress)?;
 
     progress(Stage::Write);
     let t = Instant::now();
@@ -304,6 +303,56 @@ pub fn build(
             total: started.elapsed().as_secs_f64(),
         },
         generation,
+    })
+}
+
+/// The corpus read, chunked and embedded: what every storage backend writes.
+pub struct Prepared {
+    /// Documents and chunks.
+    pub store: Store,
+    /// Each chunk's indexed text (header + text), as embedded and lexically indexed.
+    pub texts: Vec<String>,
+    /// Each chunk's passage vector.
+    pub vectors: Vec<Vec<f32>>,
+    /// Fingerprint of the seeds.
+    pub corpus_hash: String,
+    /// Seconds spent reading, normalizing and chunking.
+    pub prepare: f64,
+    /// Seconds spent embedding.
+    pub embed: f64,
+}
+
+/// Reads, chunks and embeds the seeds in `seeds_dir`.
+pub fn prepare_corpus(
+    seeds_dir: &Path,
+    embedder: &mut Embedder,
+    params: ChunkParams,
+    progress: &mut impl FnMut(Stage),
+) -> Result<Prepared, IndexError> {
+    progress(Stage::Prepare);
+    let t = Instant::now();
+    let corpus_hash = manifest::corpus_fingerprint(seeds_dir)?;
+    let docs: Vec<Document> = catalog::load(seeds_dir)?
+        .into_iter()
+        .map(Document::prepare)
+        .collect();
+    let store = make_store(&docs, params, &|t: &str| embedder.count_tokens(t));
+    let prepare = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let texts: Vec<String> = (0..store.chunks.len())
+        .map(|i| store.indexed_text(i))
+        .collect();
+    let total = texts.len();
+    progress(Stage::Embed { done: 0, total });
+    let vectors = embedder.embed_passages(&texts, |done| progress(Stage::Embed { done, total }))?;
+    Ok(Prepared {
+        store,
+        texts,
+        vectors,
+        corpus_hash,
+        prepare,
+        embed: t.elapsed().as_secs_f64(),
     })
 }
 

@@ -1,0 +1,195 @@
+//! The PostgreSQL backend against a real server (PostgreSQL 18 + pgvector from
+//! `scripts/pg.sh`). Ignored by plain `cargo test`; `scripts/test.sh` starts a server and
+//! runs them with `BELEGT_TEST_PG_URL` set (`cargo test --test it pg:: -- --ignored`).
+
+use belegt::corpus::chunk::ChunkParams;
+use belegt::index::lexical::LexicalFilter;
+use belegt::index::postgres::{self, PgSettings};
+use belegt::index::{Index, IndexError};
+
+use crate::util;
+
+fn settings() -> PgSettings {
+    let url = std::env::var("BELEGT_TEST_PG_URL")
+        .expect("BELEGT_TEST_PG_URL names a test database (scripts/pg.sh start DIR prints one)");
+    PgSettings::new(url)
+}
+
+/// One test at a time: they share the database's live generation.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    util::lock(&LOCK)
+}
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let mut model = util::load_model();
+    let report = postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &mut model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the build into PostgreSQL");
+    assert_eq!(report.chunks, shared.report.chunks);
+    let expected = Index::expected(&shared.seeds_dir, &model, ChunkParams::default())
+        .expect("the seeds fingerprint");
+    let (manifest, store, search) = postgres::open(&settings, &expected).expect("it opens");
+    let engine = util::engine();
+    let embedded = &engine.index;
+    assert_eq!(manifest.corpus_hash, embedded.manifest.corpus_hash);
+    assert_eq!(store.chunks.len(), embedded.store.chunks.len());
+    for (a, b) in store.chunks.iter().zip(&embedded.store.chunks) {
+        assert_eq!((&a.id, a.start, a.end), (&b.id, b.start, b.end));
+    }
+    let mut same_top1 = 0;
+    let mut overlap = 0.0;
+    let queries = [
+        "Welche Länder setzen KI in der Polizei ein?",
+        "Was plant Bayern für den Mittelstand?",
+        "KI-Kompetenzzentrum Hochschulen Forschung",
+        "Verwaltungsdigitalisierung Chatbot Bürgerservice",
+        "Which states use AI in schools?",
+    ];
+    for q in queries {
+        let qv = model.embed_query(q).expect("a query vector");
+        let pg_dense = search.dense(&qv, 10, None).expect("dense search");
+        let emb_dense = embedded.vectors.search(&qv, 10, None);
+        assert_eq!(pg_dense.len(), 10);
+        if pg_dense[0].0 == emb_dense[0].0 {
+            same_top1 += 1;
+        }
+        assert!(
+            (pg_dense[0].1 - emb_dense[0].1).abs() < 1e-3,
+            "{q}: same best similarity"
+        );
+        let filter = LexicalFilter::default();
+        let pg_lex = search.lexical(q, 10, &filter).expect("lexical search");
+        let emb_lex = embedded.lexical.search(q, 10, &filter).expect("tantivy");
+        let shared_hits = pg_lex
+            .iter()
+            .filter(|(i, _)| emb_lex.iter().any(|(j, _)| i == j))
+            .count();
+        overlap += shared_hits as f64 / emb_lex.len().max(1) as f64;
+        assert_eq!(
+            pg_lex.first().map(|h| h.0),
+            emb_lex.first().map(|h| h.0),
+            "{q}: same best BM25 hit"
+        );
+    }
+    assert!(same_top1 >= 4, "dense top-1 agrees on {same_top1} of 5");
+    assert!(
+        overlap / queries.len() as f64 >= 0.8,
+        "lexical top-10 overlap {overlap}"
+    );
+    // Filters: only the asked-for state comes back.
+    let filter = LexicalFilter {
+        states: vec!["BY".into()],
+        docs: vec![],
+    };
+    let hits = search
+        .lexical("Mittelstand", 10, &filter)
+        .expect("filtered");
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .all(|(i, _)| store.chunks[*i].state.as_deref() == Some("BY"))
+    );
+    let allowed: Vec<usize> = (0..store.chunks.len())
+        .filter(|&i| store.chunks[i].state.as_deref() == Some("BY"))
+        .collect();
+    let qv = model.embed_query("Mittelstand").expect("vector");
+    let hits = search
+        .dense(&qv, 5, Some(&allowed))
+        .expect("filtered dense");
+    assert_eq!(hits.len(), 5.min(allowed.len()));
+    assert!(hits.iter().all(|(i, _)| allowed.contains(i)));
+    assert_eq!(
+        search.doc_freq("polizei"),
+        embedded.lexical.doc_freq("polizei")
+    );
+}
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn a_second_build_switches_generations_and_keeps_only_the_previous_one() {
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let mut model = util::load_model();
+    let expected =
+        Index::expected(&shared.seeds_dir, &model, ChunkParams::default()).expect("fingerprint");
+    let build = |model: &mut belegt::embed::Embedder| {
+        postgres::build(
+            &shared.seeds_dir,
+            &settings,
+            model,
+            ChunkParams::default(),
+            |_| {},
+        )
+        .expect("build")
+    };
+    build(&mut model);
+    let (_, _, first) = postgres::open(&settings, &expected).expect("opens");
+    build(&mut model);
+    let (_, _, second) = postgres::open(&settings, &expected).expect("opens");
+    assert_ne!(first.generation(), second.generation());
+    // The first reader still answers from its generation (kept as the previous one) and
+    // sees that a newer one is live.
+    let qv = model.embed_query("Polizei").expect("vector");
+    assert_eq!(
+        first
+            .dense(&qv, 3, None)
+            .expect("old generation still readable")
+            .len(),
+        3
+    );
+    assert_eq!(
+        first.live_generation().expect("live").as_deref(),
+        Some(second.generation())
+    );
+    build(&mut model);
+    let err = first
+        .dense(&qv, 3, None)
+        .expect_err("two builds later the first generation is gone");
+    assert!(matches!(err, IndexError::Database { .. }), "{err}");
+}
+
+#[test]
+fn passwords_never_show_in_urls_we_print() {
+    assert_eq!(
+        postgres::redact("postgres://belegt:s3cret@db.internal:5432/belegt?sslmode=disable"),
+        "postgres://belegt:***@db.internal:5432/belegt?sslmode=disable"
+    );
+    assert_eq!(
+        postgres::redact("postgres://belegt@db/belegt"),
+        "postgres://belegt@db/belegt"
+    );
+    assert_eq!(
+        postgres::redact("postgres://u:p@ss@host/db"),
+        "postgres://u:***@host/db"
+    );
+    let settings = PgSettings::new("postgres://u:topsecret@127.0.0.1:1/x");
+    assert!(!format!("{settings:?}").contains("topsecret"));
+    let err = match postgres::open(
+        &settings,
+        &Index::expected(
+            &util::shared().seeds_dir,
+            &util::engine().embedder,
+            ChunkParams::default(),
+        )
+        .expect("fp"),
+    ) {
+        Ok(_) => panic!("nothing listens on port 1"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("u:***@127.0.0.1:1") && !err.contains("topsecret"),
+        "{err}"
+    );
+}
