@@ -10,6 +10,7 @@
 //! **Invariant:** a reader only ever follows `CURRENT`, which only ever names a complete
 //! generation; an index is only used when its manifest matches (see [`manifest`]).
 
+pub mod backend;
 pub mod lexical;
 pub mod manifest;
 pub mod postgres;

@@ -22,6 +22,7 @@ use pgvector::Vector;
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::backend::SearchBackend;
 use super::lexical::{LexicalFilter, analyze};
 use super::manifest::{self, Expected, Manifest};
 use super::store::{ChunkRecord, Store, StoredDoc};
@@ -507,21 +508,35 @@ impl PgSearch {
         live_generation(&mut client).map_err(|e| db_error(&self.url, e))
     }
 
-    /// Number of chunks that contain the analysed term.
-    pub fn doc_freq(&self, term: &str) -> u64 {
+}
+
+impl SearchBackend for PgSearch {
+    fn doc_freq(&self, term: &str) -> u64 {
         self.doc_freq.get(term).copied().unwrap_or(0)
     }
 
-    /// BM25 inverse document frequency, as the embedded index computes it.
-    pub fn idf(&self, term: &str) -> f32 {
+    /// As the embedded index computes it.
+    fn idf(&self, term: &str) -> f32 {
         let n = self.chunks as f32;
         let df = self.doc_freq(term) as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// Nearest chunks by cosine similarity: HNSW over all chunks, or an exact scan of
-    /// `allowed` (as the embedded index does for filtered searches).
-    pub fn dense(
+    fn healthy(&self) -> Result<(), IndexError> {
+        let mut client = self.client()?;
+        client
+            .query_one(&format!("SELECT count(*) FROM {}.manifest", self.schema), &[])
+            .map_err(|e| db_error(&self.url, e))?;
+        Ok(())
+    }
+
+    fn location(&self) -> String {
+        format!("{}#{}", redact(&self.url), self.schema)
+    }
+
+    /// HNSW over all chunks, or an exact scan of `allowed` (as the embedded index does
+    /// for filtered searches).
+    fn dense(
         &self,
         query: &[f32],
         k: usize,
@@ -568,7 +583,7 @@ impl PgSearch {
     }
 
     /// BM25 over belegt's analysed terms (tantivy's formula with exact lengths).
-    pub fn lexical(
+    fn lexical(
         &self,
         query: &str,
         k: usize,
