@@ -59,7 +59,7 @@ fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
     ];
     for q in queries {
         let qv = model.embed_query(q).expect("a query vector");
-        let pg_dense = search.dense((&qv, 10, None).expect("dense search");
+        let pg_dense = search.dense(&qv, 10, None).expect("dense search");
         let emb_dense = embedded.vectors.search(&qv, 10, None);
         assert_eq!(pg_dense.len(), 10);
         if pg_dense[0].0 == emb_dense[0].0 {
