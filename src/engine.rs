@@ -8,7 +8,7 @@ use crate::answer;
 use crate::answer::llm::{LlmClient, LlmError};
 use crate::answer::prompt;
 use crate::config::Config;
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::Embedder;
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, SearchResponse};
@@ -105,7 +105,7 @@ impl Engine {
     }
 
     /// Ranked passages for a request.
-    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResponse, EmbedError> {
+    pub fn search(&mut self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let t = Instant::now();
         let outcome = retrieve::search(&self.index, &mut self.embedder, req)?;
         Ok(SearchResponse::new(
@@ -117,7 +117,7 @@ impl Engine {
     }
 
     /// An extractive answer with citations.
-    pub fn ask(&mut self, req: &SearchRequest) -> Result<AskResponse, EmbedError> {
+    pub fn ask(&mut self, req: &SearchRequest) -> Result<AskResponse, IndexError> {
         let t = Instant::now();
         let outcome = retrieve::search(&self.index, &mut self.embedder, req)?;
         let answer = answer::answer(&self.index, &req.query, &outcome.hits, &self.config.abstain);

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer;
 use crate::corpus::StateCode;
-use crate::embed::EmbedError;
 use crate::engine::Engine;
+use crate::index::IndexError;
 use crate::retrieve::{self, SearchRequest};
 
 /// One evaluation question.
@@ -160,7 +160,7 @@ pub struct Report {
 }
 
 /// Runs every question through `search` (k = 10) and `ask` (default k).
-pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
+pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, IndexError> {
     let mut results = Vec::new();
     for item in items {
         let req = SearchRequest {

@@ -187,7 +187,7 @@ fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
         .into_iter()
         .collect::<HashSet<String>>()
         .into_iter()
-        .filter(|t| !state_terms.contains(t) && index.lexical.doc_freq(t) > 0)
+        .filter(|t| !state_terms.contains(t) && index.backend.doc_freq(t) > 0)
         .collect();
     if key.is_empty() {
         return Some(false);
@@ -216,7 +216,7 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         .take(ANSWER_PASSAGES)
         .flat_map(|h| analyze(&index.store.indexed_text(h.chunk)))
         .collect();
-    let weight = |t: &String| index.lexical.idf(t);
+    let weight = |t: &String| index.backend.idf(t);
     let total: f32 = terms.iter().map(weight).sum();
     let covered: f32 = terms
         .iter()

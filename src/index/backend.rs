@@ -59,7 +59,12 @@ pub struct Embedded {
 
 impl std::fmt::Debug for Embedded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Embedded({}, {} vectors)", self.dir.display(), self.vectors.len())
+        write!(
+            f,
+            "Embedded({}, {} vectors)",
+            self.dir.display(),
+            self.vectors.len()
+        )
     }
 }
 

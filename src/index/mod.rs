@@ -102,12 +102,8 @@ pub struct Index {
     pub manifest: Manifest,
     /// Documents and chunks.
     pub store: Store,
-    /// Passage vectors.
-    pub vectors: VectorIndex,
-    /// BM25 index.
-    pub lexical: LexicalIndex,
-    /// The generation directory it was loaded from.
-    pub dir: PathBuf,
+    /// Where the vectors and postings are searched (embedded files or PostgreSQL).
+    pub backend: Box<dyn backend::SearchBackend>,
 }
 
 /// Stages of a build, for progress display.
@@ -511,9 +507,11 @@ pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> 
     Ok(Index {
         manifest,
         store,
-        vectors,
-        lexical,
-        dir: generation,
+        backend: Box::new(backend::Embedded {
+            vectors,
+            lexical,
+            dir: generation,
+        }),
     })
 }
 

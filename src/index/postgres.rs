@@ -507,7 +507,6 @@ impl PgSearch {
         let mut client = self.client()?;
         live_generation(&mut client).map_err(|e| db_error(&self.url, e))
     }
-
 }
 
 impl SearchBackend for PgSearch {
@@ -525,7 +524,10 @@ impl SearchBackend for PgSearch {
     fn healthy(&self) -> Result<(), IndexError> {
         let mut client = self.client()?;
         client
-            .query_one(&format!("SELECT count(*) FROM {}.manifest", self.schema), &[])
+            .query_one(
+                &format!("SELECT count(*) FROM {}.manifest", self.schema),
+                &[],
+            )
             .map_err(|e| db_error(&self.url, e))?;
         Ok(())
     }

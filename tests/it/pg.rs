@@ -43,6 +43,7 @@ fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
     let (manifest, store, search) = postgres::open(&settings, &expected).expect("it opens");
     let engine = util::engine();
     let embedded = &engine.index;
+    let parts = util::embedded(embedded);
     assert_eq!(manifest.corpus_hash, embedded.manifest.corpus_hash);
     assert_eq!(store.chunks.len(), embedded.store.chunks.len());
     for (a, b) in store.chunks.iter().zip(&embedded.store.chunks) {
@@ -60,7 +61,7 @@ fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
     for q in queries {
         let qv = model.embed_query(q).expect("a query vector");
         let pg_dense = search.dense(&qv, 10, None).expect("dense search");
-        let emb_dense = embedded.vectors.search(&qv, 10, None);
+        let emb_dense = parts.vectors.search(&qv, 10, None);
         assert_eq!(pg_dense.len(), 10);
         if pg_dense[0].0 == emb_dense[0].0 {
             same_top1 += 1;
@@ -71,7 +72,7 @@ fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
         );
         let filter = LexicalFilter::default();
         let pg_lex = search.lexical(q, 10, &filter).expect("lexical search");
-        let emb_lex = embedded.lexical.search(q, 10, &filter).expect("tantivy");
+        let emb_lex = parts.lexical.search(q, 10, &filter).expect("tantivy");
         let shared_hits = pg_lex
             .iter()
             .filter(|(i, _)| emb_lex.iter().any(|(j, _)| i == j))
@@ -112,7 +113,7 @@ fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
     assert!(hits.iter().all(|(i, _)| allowed.contains(i)));
     assert_eq!(
         search.doc_freq("polizei"),
-        embedded.lexical.doc_freq("polizei")
+        parts.lexical.doc_freq("polizei")
     );
 }
 
