@@ -1,4 +1,4 @@
-//! The command line: `belegt index | search | ask | eval`.
+//! The command line: `belegt index | search | ask | compare | eval | serve`.
 //!
 //! Every error ends as one line on stderr and exit code 2.
 
@@ -16,7 +16,7 @@ use crate::engine::{AnswerMode, Engine, draft};
 use crate::eval;
 use crate::index::Stage;
 use crate::retrieve::{MAX_K, SearchRequest};
-use crate::wire::{AskResponse, CitationJson, SearchResponse};
+use crate::wire::{AskResponse, CitationJson, CompareResponse, SearchResponse};
 
 /// belegt — Antworten mit Belegen: answers from the documents, with the passages that prove them.
 #[derive(Debug, Parser)]
@@ -83,6 +83,16 @@ enum Command {
         /// (falls back to the extractive answer, saying why, when the LLM fails).
         #[arg(long)]
         llm: bool,
+    },
+    /// Compare the 16 states on a topic: one finding per state with its citation, "keine
+    /// Aussage im Bericht", or "kein Bericht".
+    Compare {
+        /// The topic, or a question across the states ("Welche Länder …").
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+        /// Print JSON (the object `POST /api/compare` returns).
+        #[arg(long)]
+        json: bool,
     },
     /// Serve the HTTP API and the web chat (builds the index first if it is missing or stale).
     Serve {
@@ -260,6 +270,12 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             print_out(args.json, &res, render_ask)
         }
+        Command::Compare { words, json } => {
+            let topic = compare_topic(&words.join(" "))?;
+            let mut engine = Engine::open(config)?;
+            let res = engine.compare(&topic)?;
+            print_out(json, &res, render_compare)
+        }
         Command::Serve {
             addr,
             web_dir,
@@ -300,6 +316,11 @@ fn check_k(k: usize) -> Result<()> {
         bail!("-k must be between 1 and {MAX_K}, got {k}");
     }
     Ok(())
+}
+
+/// Checks a compare topic as a question is checked (not empty, not too long).
+fn compare_topic(topic: &str) -> Result<String> {
+    Ok(SearchRequest::parse(topic, &[], &[], 1)?.query)
 }
 
 fn request(args: &QueryArgs) -> Result<SearchRequest> {
@@ -525,6 +546,33 @@ fn render_ask(r: &AskResponse) -> String {
     } else if !r.citations.is_empty() {
         out.push_str("\nNächstliegende Passagen (belegen keine Antwort):\n");
         for c in &r.citations {
+            out.push_str(&citation_block(c, ""));
+        }
+    }
+    out
+}
+
+fn render_compare(r: &CompareResponse) -> String {
+    let c = &r.counts;
+    let mut out = format!(
+        "Vergleich der Länder: {}\n{} mit Aussage, {} ohne Aussage im Bericht, {} ohne Bericht\n\n",
+        r.topic, c.finding, c.no_statement, c.no_report
+    );
+    for row in &r.rows {
+        let cite = row
+            .citation
+            .as_ref()
+            .map_or(String::new(), |c| format!(" [{}]", c.n));
+        out.push_str(&format!(
+            "{:<24} {}{cite}\n",
+            format!("{} ({})", row.state_name, row.state),
+            row.finding.trim_start_matches(['•', ' ']),
+        ));
+    }
+    let cited: Vec<&CitationJson> = r.rows.iter().filter_map(|x| x.citation.as_ref()).collect();
+    if !cited.is_empty() {
+        out.push_str("\nBelege:\n");
+        for c in cited {
             out.push_str(&citation_block(c, ""));
         }
     }

@@ -70,6 +70,8 @@ pub struct Config {
     pub chunking: ChunkParams,
     /// When to abstain.
     pub abstain: AbstainPolicy,
+    /// When a state's evidence counts as a finding in a comparison.
+    pub compare: crate::answer::compare::ComparePolicy,
     /// The LLM endpoint for drafted answers; `None` = extractive answers only.
     pub llm: Option<LlmSettings>,
 }
@@ -189,6 +191,7 @@ impl Config {
             },
             chunking: ChunkParams::default(),
             abstain: AbstainPolicy::default(),
+            compare: crate::answer::compare::ComparePolicy::default(),
             llm: o
                 .llm_url
                 .filter(|u| !u.trim().is_empty())

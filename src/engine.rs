@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::answer;
+use crate::answer::compare;
 use crate::answer::llm::{LlmClient, LlmError};
 use crate::answer::prompt;
 use crate::config::Config;
 use crate::embed::Embedder;
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::{self, SearchRequest};
-use crate::wire::{AskResponse, SearchResponse};
+use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
 
 /// Model plus index.
 pub struct Engine {
@@ -116,17 +117,97 @@ impl Engine {
         ))
     }
 
-    /// An extractive answer with citations.
+    /// An extractive answer with citations. A question across the states ("Welche
+    /// Länder …") without explicit filters is answered from the state-by-state
+    /// comparison: one finding per state with a finding, and `comparison` holds the
+    /// table; without any finding the answer abstains.
     pub fn ask(&mut self, req: &SearchRequest) -> Result<AskResponse, IndexError> {
         let t = Instant::now();
-        let outcome = retrieve::search(&self.index, &mut self.embedder, req)?;
-        let answer = answer::answer(&self.index, &req.query, &outcome.hits, &self.config.abstain);
-        Ok(AskResponse::new(
+        let filters = retrieve::resolve_filters(req);
+        let qv = self.embedder.embed_query(&req.query)?;
+        let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let ts = Instant::now();
+        let hits = retrieve::search_with_vector(&self.index, &req.query, &qv, &filters, req.k)?;
+        let outcome = retrieve::SearchOutcome {
+            hits,
+            filters,
+            timings: retrieve::Timings {
+                embed_ms,
+                search_ms: ts.elapsed().as_secs_f64() * 1000.0,
+            },
+        };
+        let across = (req.states.is_empty() && req.docs.is_empty())
+            .then(|| retrieve::cross_state(&req.query))
+            .flatten();
+        let Some(across) = across else {
+            let answer =
+                answer::answer(&self.index, &req.query, &outcome.hits, &self.config.abstain);
+            return Ok(AskResponse::new(
+                &self.index,
+                &req.query,
+                &outcome,
+                &answer,
+                t.elapsed().as_secs_f64() * 1000.0,
+            ));
+        };
+        let tc = Instant::now();
+        let comparison = compare::compare(
             &self.index,
             &req.query,
-            &outcome,
-            &answer,
-            t.elapsed().as_secs_f64() * 1000.0,
+            &across.topic,
+            &qv,
+            &self.config.compare,
+        )?;
+        let mut table = CompareResponse::new(
+            &self.index,
+            &req.query,
+            &comparison,
+            TimingsJson {
+                embed: embed_ms,
+                search: tc.elapsed().as_secs_f64() * 1000.0,
+                total: 0.0,
+                llm: 0.0,
+            },
+        );
+        let answer = match table.answer() {
+            Some((text, _)) => answer::Answer {
+                text,
+                abstained: false,
+            },
+            None => answer::Answer {
+                text: answer::ABSTAIN_TEXT.to_string(),
+                abstained: true,
+            },
+        };
+        let total = t.elapsed().as_secs_f64() * 1000.0;
+        table.timings_ms.total = total;
+        let mut response = AskResponse::new(&self.index, &req.query, &outcome, &answer, total);
+        if let Some((_, citations)) = table.answer() {
+            response.citations = citations;
+        }
+        response.comparison = Some(table);
+        Ok(response)
+    }
+
+    /// The state-by-state comparison on a topic (a question's cross-state frame,
+    /// "Welche Länder …", is dropped from what is compared).
+    pub fn compare(&mut self, topic: &str) -> Result<CompareResponse, IndexError> {
+        let t = Instant::now();
+        let qv = self.embedder.embed_query(topic)?;
+        let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let ts = Instant::now();
+        let subject = retrieve::cross_state(topic).map_or_else(|| topic.to_string(), |c| c.topic);
+        let comparison = compare::compare(&self.index, topic, &subject, &qv, &self.config.compare)?;
+        Ok(CompareResponse::new(
+            &self.index,
+            topic,
+            &comparison,
+            TimingsJson {
+                embed: embed_ms,
+                search: ts.elapsed().as_secs_f64() * 1000.0,
+                total: t.elapsed().as_secs_f64() * 1000.0,
+                llm: 0.0,
+            },
         ))
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::answer;
+use crate::answer::compare::{self, Status};
 use crate::corpus::StateCode;
 use crate::engine::Engine;
 use crate::index::IndexError;
@@ -111,6 +112,110 @@ pub struct ItemResult {
     pub states_wrong: usize,
     /// Compare items: distinct cited states.
     pub states_cited: usize,
+    /// Compare items: whether `ask` recognises the question as one across the states.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_state_detected: Option<bool>,
+    /// Compare items: the topic's key terms (empty: judged by similarity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare_key_terms: Option<Vec<String>>,
+    /// Compare items: every state's evidence as the comparison judged it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compare_states: Vec<StateDiagnosis>,
+}
+
+/// How the comparison judged one state of a compare item.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateDiagnosis {
+    /// State code.
+    pub state: String,
+    /// Whether the item lists the state as qualifying.
+    pub qualifies: bool,
+    /// `finding`, `no_statement` or `no_report`.
+    pub status: String,
+    /// The passages read, best evidence first.
+    pub candidates: Vec<CandidateDiagnosis>,
+}
+
+/// One passage read for a state.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateDiagnosis {
+    /// Rank among the state's passages for the topic, from 1.
+    pub rank: usize,
+    /// Cosine similarity to the question.
+    pub similarity: f32,
+    /// BM25 score for the topic.
+    pub bm25: f32,
+    /// IDF-weighted share of the key terms in the passage.
+    pub passage_coverage: f32,
+    /// The same for its best sentence.
+    pub sentence_coverage: f32,
+    /// Whether the passage covers one of the state's own quotes.
+    pub covers: bool,
+}
+
+/// Scores a compare item by the state-by-state comparison: the states cited are the
+/// states with a finding, each citing its finding's passage.
+fn score_comparison(
+    engine: &mut Engine,
+    item: &EvalItem,
+    r: &mut ItemResult,
+) -> Result<(), IndexError> {
+    let qv = engine.embedder.embed_query(&item.question)?;
+    let across = retrieve::cross_state(&item.question);
+    let topic = across
+        .as_ref()
+        .map_or_else(|| item.question.clone(), |c| c.topic.clone());
+    let cmp = compare::compare(
+        &engine.index,
+        &item.question,
+        &topic,
+        &qv,
+        &engine.config.compare,
+    )?;
+    let store = &engine.index.store;
+    let quotes_of = |state: &str| item.state_evidence.get(state).cloned().unwrap_or_default();
+    r.cross_state_detected = Some(across.is_some());
+    r.compare_key_terms = Some(if cmp.by_similarity {
+        Vec::new()
+    } else {
+        cmp.key_terms.clone()
+    });
+    r.states_expected = item.state_evidence.len();
+    for row in &cmp.rows {
+        let code = row.state.code();
+        let quotes = quotes_of(code);
+        let qualifies = item.states.iter().any(|s| s == code);
+        if row.status == Status::Finding {
+            r.states_cited += 1;
+            if !qualifies {
+                r.states_wrong += 1;
+            }
+            if row
+                .best()
+                .is_some_and(|c| quotes.iter().any(|q| covers(store.chunk_text(c.chunk), q)))
+            {
+                r.states_found += 1;
+            }
+        }
+        r.compare_states.push(StateDiagnosis {
+            state: code.to_string(),
+            qualifies,
+            status: row.status.code().to_string(),
+            candidates: row
+                .candidates
+                .iter()
+                .map(|c| CandidateDiagnosis {
+                    rank: c.rank,
+                    similarity: c.similarity,
+                    bm25: c.bm25,
+                    passage_coverage: c.passage_coverage,
+                    sentence_coverage: c.sentence_coverage,
+                    covers: quotes.iter().any(|q| covers(store.chunk_text(c.chunk), q)),
+                })
+                .collect(),
+        });
+    }
+    Ok(())
 }
 
 /// Aggregated figures for a group of questions.
@@ -159,7 +264,8 @@ pub struct Report {
     pub items: Vec<ItemResult>,
 }
 
-/// Runs every question through `search` (k = 10) and `ask` (default k).
+/// Runs every question through `search` (k = 10) and `ask` (default k); compare items
+/// also through the state-by-state comparison, whose findings are the states they cite.
 pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, IndexError> {
     let mut results = Vec::new();
     for item in items {
@@ -191,15 +297,6 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
         let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
         let ev = answer::evidence(&engine.index, &item.question, cited);
         let answer = answer::answer(&engine.index, &item.question, cited, &engine.config.abstain);
-        let citations: Vec<(Option<&str>, &str)> = cited
-            .iter()
-            .map(|h| {
-                (
-                    store.chunks[h.chunk].state.as_deref(),
-                    store.chunk_text(h.chunk),
-                )
-            })
-            .collect();
         let mut r = ItemResult {
             id: item.id.clone(),
             kind: item.kind.clone(),
@@ -214,26 +311,25 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             states_expected: 0,
             states_wrong: 0,
             states_cited: 0,
+            cross_state_detected: None,
+            compare_key_terms: None,
+            compare_states: Vec::new(),
         };
         if item.kind == "compare" {
-            let mut cited_states: Vec<&str> = citations.iter().filter_map(|c| c.0).collect();
-            cited_states.sort_unstable();
-            cited_states.dedup();
-            r.states_expected = item.state_evidence.len();
-            r.states_found = item
-                .state_evidence
-                .iter()
-                .filter(|(state, quotes)| {
-                    citations.iter().any(|c| {
-                        c.0 == Some(state.as_str()) && quotes.iter().any(|q| covers(c.1, q))
-                    })
-                })
-                .count();
-            r.states_cited = cited_states.len();
-            r.states_wrong = cited_states
-                .iter()
-                .filter(|s| !item.states.iter().any(|q| q == *s))
-                .count();
+            score_comparison(engine, item, &mut r)?;
+        }
+        // `ask` answers a question across the states from the comparison: it abstains
+        // when no state has a finding.
+        if let Some(across) = retrieve::cross_state(&item.question) {
+            let qv = engine.embedder.embed_query(&item.question)?;
+            let cmp = compare::compare(
+                &engine.index,
+                &item.question,
+                &across.topic,
+                &qv,
+                &engine.config.compare,
+            )?;
+            r.abstained = cmp.findings().next().is_none();
         }
         results.push(r);
     }

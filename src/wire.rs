@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::answer::check::check;
+use crate::answer::compare::{Comparison, NO_REPORT, NO_STATEMENT, Status};
 use crate::answer::llm::LlmError;
 use crate::answer::prompt::Passage;
 use crate::corpus::StateCode;
@@ -45,6 +46,185 @@ pub struct AskResponse {
     /// unreachable, timeout, HTTP error, malformed or cut-off response).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm_error: Option<String>,
+    /// For a question across the states ("Welche Länder …"): the state-by-state
+    /// comparison the answer was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<CompareResponse>,
+}
+
+/// Response of `compare`: one row per state, in the official order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompareResponse {
+    /// The topic or question as given.
+    pub question: String,
+    /// What was compared: the question without its cross-state frame.
+    pub topic: String,
+    /// The topic's key terms (analysed) found in the documents.
+    pub key_terms: Vec<String>,
+    /// `"terms"` (findings judged by the key terms in a sentence) or `"similarity"`
+    /// (an English topic, judged by the passages' similarity to it).
+    pub method: String,
+    /// How many states have a finding, say nothing, have no report.
+    pub counts: CompareCounts,
+    /// The 16 states.
+    pub rows: Vec<CompareRowJson>,
+    /// Milliseconds spent.
+    pub timings_ms: TimingsJson,
+}
+
+/// Row counts of a comparison.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct CompareCounts {
+    /// States with a finding.
+    pub finding: usize,
+    /// States whose documents say nothing on the topic.
+    pub no_statement: usize,
+    /// States without a report.
+    pub no_report: usize,
+}
+
+/// One state of a comparison.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompareRowJson {
+    /// Two-letter code.
+    pub state: String,
+    /// German name.
+    pub state_name: String,
+    /// `"finding"`, `"no_statement"` or `"no_report"`.
+    pub status: String,
+    /// The finding (one sentence, verbatim from the cited passage), or
+    /// "keine Aussage im Bericht", or "kein Bericht".
+    pub finding: String,
+    /// With a finding: the sentence's start in characters of the normalized document text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding_start: Option<usize>,
+    /// With a finding: its end, in characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding_end: Option<usize>,
+    /// With a finding: the passage it comes from (`score` is its cosine similarity to
+    /// the question).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<CitationJson>,
+    /// IDF-weighted share of the topic's key terms in the best sentence (0–1).
+    pub coverage: f32,
+    /// Passages of this state in the index.
+    pub passages: usize,
+}
+
+impl CompareResponse {
+    /// Builds the response; findings are numbered from 1 in row order.
+    pub fn new(
+        index: &Index,
+        question: &str,
+        comparison: &Comparison,
+        timings: TimingsJson,
+    ) -> CompareResponse {
+        let mut n = 0;
+        let mut counts = CompareCounts::default();
+        let rows = comparison
+            .rows
+            .iter()
+            .map(|row| {
+                let mut out = CompareRowJson {
+                    state: row.state.code().to_string(),
+                    state_name: row.state.name().to_string(),
+                    status: row.status.code().to_string(),
+                    finding: String::new(),
+                    finding_start: None,
+                    finding_end: None,
+                    citation: None,
+                    coverage: row.best().map_or(0.0, |c| c.sentence_coverage),
+                    passages: row.passages,
+                };
+                match (row.status, row.best()) {
+                    (Status::Finding, Some(c)) => {
+                        counts.finding += 1;
+                        n += 1;
+                        let chunk = &index.store.chunks[c.chunk];
+                        let text = index.store.chunk_text(c.chunk);
+                        let start = chunk.start_char + text[..c.sentence.start].chars().count();
+                        out.finding = text[c.sentence.clone()].to_string();
+                        out.finding_start = Some(start);
+                        out.finding_end = Some(start + out.finding.chars().count());
+                        let hit = Hit {
+                            chunk: c.chunk,
+                            score: c.similarity,
+                            dense_rank: None,
+                            lexical_rank: None,
+                            dense_score: Some(c.similarity),
+                        };
+                        out.citation = Some(CitationJson::from_hit(index, &hit, n));
+                    }
+                    (Status::NoReport, _) => {
+                        counts.no_report += 1;
+                        out.finding = NO_REPORT.to_string();
+                    }
+                    _ => {
+                        counts.no_statement += 1;
+                        out.status = Status::NoStatement.code().to_string();
+                        out.finding = NO_STATEMENT.to_string();
+                    }
+                }
+                out
+            })
+            .collect();
+        CompareResponse {
+            question: question.to_string(),
+            topic: comparison.topic.clone(),
+            key_terms: comparison.key_terms.clone(),
+            method: if comparison.by_similarity {
+                "similarity"
+            } else {
+                "terms"
+            }
+            .to_string(),
+            counts,
+            rows,
+            timings_ms: timings,
+        }
+    }
+
+    /// The findings as an answer: one line per state with `[n]`, the citations
+    /// numbered alike; `None` when no state has a finding.
+    pub fn answer(&self) -> Option<(String, Vec<CitationJson>)> {
+        let cited: Vec<&CompareRowJson> =
+            self.rows.iter().filter(|r| r.citation.is_some()).collect();
+        if cited.is_empty() {
+            return None;
+        }
+        let mut lines = Vec::new();
+        let mut citations = Vec::new();
+        for r in cited {
+            if let Some(c) = &r.citation {
+                lines.push(format!(
+                    "{}: {} [{}]",
+                    r.state_name,
+                    r.finding.trim_start_matches(['•', ' ']),
+                    c.n
+                ));
+                citations.push(c.clone());
+            }
+        }
+        let silent: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.status == Status::NoStatement.code())
+            .map(|r| r.state.as_str())
+            .collect();
+        let absent: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.status == Status::NoReport.code())
+            .map(|r| r.state.as_str())
+            .collect();
+        if !silent.is_empty() {
+            lines.push(format!("Keine Aussage im Bericht: {}.", silent.join(", ")));
+        }
+        if !absent.is_empty() {
+            lines.push(format!("Kein Bericht: {}.", absent.join(", ")));
+        }
+        Some((lines.join("\n"), citations))
+    }
 }
 
 /// A sentence of an LLM answer, checked against the passages it cites.
@@ -245,6 +425,7 @@ impl AskResponse {
             sentences: Vec::new(),
             invalid_citations: Vec::new(),
             llm_error: None,
+            comparison: None,
             citations: outcome
                 .hits
                 .iter()

@@ -493,6 +493,7 @@ class Turn {
     this.answerEl = el('p', { class: 'answer-text', 'aria-busy': 'true' });
     this.llmNoteEl = el('p', { class: 'llm-note', hidden: true });
     this.filterEl = el('p', { class: 'filter-note', hidden: true });
+    this.compareEl = el('div', { class: 'compare', hidden: true });
     this.citeTitleEl = el('h3', { class: 'cites-title', id: this.id('cites'), hidden: true, text: 'Belege' });
     this.citeListEl = el('ol', { class: 'citations', 'aria-labelledby': this.id('cites') });
     this.exportButton = el('button', { type: 'button', class: 'button-secondary export-button', text: 'Als Markdown exportieren' });
@@ -515,7 +516,7 @@ class Turn {
       questionBox,
       el('section', { class: 'answer', 'aria-label': `Antwort auf Frage ${this.number}` },
         this.statusEl, this.errorEl, this.abstainEl, this.answerEl, this.llmNoteEl, this.filterEl,
-        this.citeTitleEl, this.citeListEl, this.actionsEl));
+        this.compareEl, this.citeTitleEl, this.citeListEl, this.actionsEl));
     this.setStatus('Suche Belege …');
   }
 
@@ -659,6 +660,11 @@ class Turn {
     if (result.contextual_query) this.words = highlightWords(this.question, result.contextual_query);
     this.showCitations(result.citations, result.filters, result.abstained);
     this.renderLlmNote(result);
+    if (result.comparison && Array.isArray(result.comparison.rows)) {
+      this.compareTable = new CompareTable(result.comparison, this.question, (n) => this.focusCard(n));
+      this.compareEl.replaceChildren(this.compareTable.root);
+      this.compareEl.hidden = false;
+    }
     this.answerEl.removeAttribute('aria-busy');
     this.root.classList.remove('is-pending');
     this.root.classList.add('is-done');
@@ -742,6 +748,194 @@ class Turn {
     } catch {
       this.exportStatus.textContent = 'Kopieren nicht möglich – bitte die Datei herunterladen.';
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// State-by-state comparison
+
+const COMPARE_STATUS = {
+  finding: 'Aussage',
+  no_statement: 'keine Aussage im Bericht',
+  no_report: 'kein Bericht',
+};
+const STATUS_ORDER = { finding: 0, no_statement: 1, no_report: 2 };
+
+/** Where a row's finding comes from, as one line of text. */
+function findingSource(row) {
+  const c = row.citation;
+  if (!c) return '';
+  const doc = state.docs.get(c.doc);
+  const shortTitle = (doc && doc.short_title) || c.doc_title || c.doc;
+  const parts = [shortTitle];
+  if (c.section) parts.push(c.section);
+  const start = row.finding_start ?? c.start;
+  const end = row.finding_end ?? c.end;
+  parts.push(`Zeichen ${start}–${end}`);
+  return parts.join(' · ');
+}
+
+/** One CSV field (RFC 4180); a leading = + - @ is defused for spreadsheets. */
+function csvField(value) {
+  let text = String(value ?? '');
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A Markdown table cell: one line, pipes escaped. */
+function mdCell(text) {
+  return mdInline(String(text ?? '').replace(/\s+/g, ' ').trim()).replace(/\|/g, '\\|');
+}
+
+/** The comparison as a table with a status filter, a text filter, sorting and export. */
+class CompareTable {
+  constructor(comparison, question, focusCard) {
+    this.comparison = comparison;
+    this.question = question;
+    this.focusCard = focusCard;
+    this.rows = comparison.rows.map((r, i) => ({ ...r, order: i }));
+    this.sortKey = 'order';
+    this.sortDir = 1;
+    this.urls = [];
+    this.build();
+    this.render();
+  }
+
+  build() {
+    const counts = this.comparison.counts || {};
+    this.statusFilter = el('select', { class: 'compare-status-filter', 'aria-label': 'Zeilen filtern nach Ergebnis' },
+      el('option', { value: 'all', text: `Alle Länder (${this.rows.length})` }),
+      el('option', { value: 'finding', text: `Mit Aussage (${counts.finding ?? 0})` }),
+      el('option', { value: 'no_statement', text: `Keine Aussage im Bericht (${counts.no_statement ?? 0})` }),
+      el('option', { value: 'no_report', text: `Kein Bericht (${counts.no_report ?? 0})` }));
+    this.textFilter = el('input', { type: 'search', class: 'compare-text-filter', placeholder: 'Land oder Text filtern …', 'aria-label': 'Land oder Text filtern' });
+    this.statusFilter.addEventListener('change', () => this.render());
+    this.textFilter.addEventListener('input', () => this.render());
+
+    this.headers = {};
+    const th = (key, label) => {
+      const button = el('button', { type: 'button', class: 'sort-button', 'data-sort': key, text: label });
+      button.addEventListener('click', () => this.sortBy(key));
+      const cell = el('th', { scope: 'col', 'aria-sort': 'none' }, button);
+      this.headers[key] = cell;
+      return cell;
+    };
+    this.body = el('tbody');
+    this.table = el('table', { class: 'compare-table' },
+      el('caption', { class: 'visually-hidden', text: `Vergleich der Länder: ${this.comparison.topic}` }),
+      el('thead', {}, el('tr', {}, th('state', 'Land'), th('status', 'Aussage'), el('th', { scope: 'col', text: 'Beleg' }))),
+      this.body);
+    this.countEl = el('p', { class: 'compare-count', role: 'status' });
+
+    this.mdButton = el('button', { type: 'button', class: 'button-secondary compare-export-md', text: 'Tabelle als Markdown' });
+    this.csvButton = el('button', { type: 'button', class: 'button-secondary compare-export-csv', text: 'Tabelle als CSV' });
+    this.link = el('a', { class: 'compare-download', hidden: true });
+    this.mdButton.addEventListener('click', () => this.download('md'));
+    this.csvButton.addEventListener('click', () => this.download('csv'));
+
+    const note = this.comparison.method === 'similarity'
+      ? 'Englische Frage: Länder nach Ähnlichkeit der Passagen beurteilt.'
+      : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).`;
+    this.root = el('section', { class: 'compare-box', 'aria-label': 'Vergleich der Länder' },
+      el('h3', { class: 'compare-title', text: 'Vergleich der Länder' }),
+      el('p', { class: 'compare-summary', text: `${counts.finding ?? 0} mit Aussage · ${counts.no_statement ?? 0} ohne Aussage im Bericht · ${counts.no_report ?? 0} ohne Bericht` }),
+      el('p', { class: 'compare-note', text: note }),
+      el('div', { class: 'compare-controls' }, this.statusFilter, this.textFilter),
+      el('div', { class: 'compare-scroll' }, this.table),
+      this.countEl,
+      el('div', { class: 'compare-actions' }, this.mdButton, this.csvButton, this.link));
+  }
+
+  sortBy(key) {
+    if (this.sortKey === key) this.sortDir = -this.sortDir;
+    else {
+      this.sortKey = key;
+      this.sortDir = 1;
+    }
+    this.render();
+  }
+
+  /** The rows the filters let through, in the chosen order. */
+  visibleRows() {
+    const status = this.statusFilter.value;
+    const needle = this.textFilter.value.trim().toLocaleLowerCase('de');
+    const rows = this.rows.filter((r) => (status === 'all' || r.status === status)
+      && (!needle || `${r.state} ${r.state_name} ${r.finding}`.toLocaleLowerCase('de').includes(needle)));
+    const byName = (a, b) => a.state_name.localeCompare(b.state_name, 'de');
+    const compare = {
+      order: (a, b) => a.order - b.order,
+      state: byName,
+      status: (a, b) => (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9) || byName(a, b),
+    }[this.sortKey];
+    return rows.sort((a, b) => this.sortDir * compare(a, b));
+  }
+
+  render() {
+    for (const [key, cell] of Object.entries(this.headers)) {
+      const active = key === this.sortKey;
+      cell.setAttribute('aria-sort', active ? (this.sortDir > 0 ? 'ascending' : 'descending') : 'none');
+      cell.classList.toggle('is-sorted', active);
+    }
+    const rows = this.visibleRows();
+    this.body.replaceChildren(...rows.map((r) => this.row(r)));
+    if (!rows.length) {
+      this.body.append(el('tr', {}, el('td', { colspan: '3', class: 'compare-empty', text: 'Kein Land passt zum Filter.' })));
+    }
+    this.countEl.textContent = `${rows.length} von ${this.rows.length} Ländern`;
+  }
+
+  row(r) {
+    const finding = el('td', { class: 'compare-finding' });
+    if (r.status === 'finding') finding.append(r.finding);
+    else finding.append(el('span', { class: 'compare-none', text: r.finding || COMPARE_STATUS[r.status] || '' }));
+    const source = el('td', { class: 'compare-source' });
+    if (r.citation) {
+      const n = r.citation.n;
+      const ref = el('button', { type: 'button', class: 'cite-ref', 'data-n': n, 'aria-label': `Beleg ${n} zeigen`, text: `[${n}]` });
+      ref.addEventListener('click', () => this.focusCard(n));
+      source.append(ref, ' ', el('span', { class: 'compare-where', text: findingSource(r) }));
+    }
+    return el('tr', { class: `compare-row is-${r.status}`, 'data-state': r.state, 'data-status': r.status },
+      el('th', { scope: 'row', class: 'compare-state' },
+        el('span', { class: 'state-code', text: r.state }), ` ${r.state_name}`),
+      finding, source);
+  }
+
+  markdown() {
+    const lines = [`# Vergleich der Länder: ${mdInline(this.comparison.topic)}`, '',
+      `*Frage: ${mdInline(this.question)}*`, '',
+      '| Land | Aussage | Beleg |', '|---|---|---|'];
+    for (const r of this.visibleRows()) {
+      const cite = r.citation ? `[${r.citation.n}] ${findingSource(r)}` : '';
+      lines.push(`| ${mdCell(`${r.state_name} (${r.state})`)} | ${mdCell(r.finding)} | ${mdCell(cite)} |`);
+    }
+    lines.push('', 'Aussagen sind wörtliche Sätze der zitierten Dokumente (belegt).', '');
+    return lines.join('\n');
+  }
+
+  csv() {
+    const head = ['Land', 'Code', 'Ergebnis', 'Aussage', 'Dokument', 'Abschnitt', 'Start', 'Ende', 'Passage'];
+    const lines = [head.map(csvField).join(',')];
+    for (const r of this.visibleRows()) {
+      const c = r.citation;
+      lines.push([r.state_name, r.state, COMPARE_STATUS[r.status] || r.status, r.finding,
+        c ? c.doc : '', c ? c.section : '', r.finding_start ?? '', r.finding_end ?? '', c ? c.id : '']
+        .map(csvField).join(','));
+    }
+    return `\uFEFF${lines.join('\r\n')}\r\n`;
+  }
+
+  download(kind) {
+    const text = kind === 'csv' ? this.csv() : this.markdown();
+    const type = kind === 'csv' ? 'text/csv;charset=utf-8' : 'text/markdown;charset=utf-8';
+    const name = `belegt-vergleich-${slugify(this.comparison.topic || this.question)}.${kind}`;
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    this.urls.push(url);
+    this.link.href = url;
+    this.link.download = name;
+    this.link.textContent = `${name} herunterladen`;
+    this.link.hidden = false;
+    this.link.click();
   }
 }
 

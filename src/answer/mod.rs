@@ -2,6 +2,7 @@
 //! checked against the passages it cites.
 
 pub mod check;
+pub mod compare;
 pub mod extractive;
 pub mod llm;
 pub mod prompt;

@@ -18,7 +18,7 @@ use crate::corpus::StateCode;
 use crate::engine::{AnswerMode, draft};
 use crate::index::store::StoredSection;
 use crate::retrieve::{RequestError, SearchRequest, follow_up_query};
-use crate::wire::{AskResponse, SearchResponse};
+use crate::wire::{AskResponse, CompareResponse, SearchResponse};
 
 /// Default number of passages.
 const DEFAULT_K: usize = 5;
@@ -57,6 +57,14 @@ pub struct SearchBody {
     pub docs: Vec<String>,
     /// Number of hits.
     pub k: Option<usize>,
+}
+
+/// Body of `POST /api/compare`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareBody {
+    /// The topic, or a question across the states ("Welche Länder …").
+    pub topic: String,
 }
 
 impl From<RequestError> for ApiError {
@@ -290,6 +298,26 @@ pub async fn search(
                 .lock()
                 .map_err(ApiError::internal)?
                 .search(&req)
+                .map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// `POST /api/compare`: the 16 states on a topic, one finding (or none) each.
+pub async fn compare(
+    State(app): State<AppState>,
+    ApiJson(body): ApiJson<CompareBody>,
+) -> Result<Json<CompareResponse>, ApiError> {
+    let ready = app.ready()?;
+    let topic = SearchRequest::parse(&body.topic, &[], &[], DEFAULT_K)?.query;
+    let response = app
+        .blocking(move || {
+            ready
+                .engine
+                .lock()
+                .map_err(ApiError::internal)?
+                .compare(&topic)
                 .map_err(ApiError::internal)
         })
         .await?;

@@ -162,6 +162,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/ask"),
     ("post", "/api/ask/stream"),
     ("post", "/api/search"),
+    ("post", "/api/compare"),
     ("get", "/api/documents"),
     ("get", "/api/documents/{id}"),
     ("get", "/api/states"),
@@ -188,6 +189,7 @@ fn router_with_guard(app: AppState, guard: Arc<guard::Guard>) -> Router {
         .route("/api/ask", post(handlers::ask))
         .route("/api/ask/stream", post(handlers::ask_stream))
         .route("/api/search", post(handlers::search))
+        .route("/api/compare", post(handlers::compare))
         .route("/api/documents", get(handlers::documents))
         .route("/api/documents/{id}", get(handlers::document))
         .route("/api/states", get(handlers::states))

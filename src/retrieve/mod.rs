@@ -10,7 +10,7 @@ use crate::embed::Embedder;
 use crate::index::lexical::LexicalFilter;
 use crate::index::{Index, IndexError};
 pub use fuse::Hit;
-pub use query::{NamedState, detect_states, follow_up_query};
+pub use query::{CrossState, NamedState, cross_state, detect_states, follow_up_query};
 
 /// Largest `k` a caller may ask for.
 pub const MAX_K: usize = 50;

@@ -254,3 +254,232 @@ mod follow_up_tests {
         assert!(q.starts_with("Was plant Bayern?"), "{q}");
     }
 }
+
+/// A question that asks across the states ("Welche Länder …", "Which states …").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossState {
+    /// The words of the question that ask across the states.
+    pub phrase: String,
+    /// The question without its frame (the cross-state words and words that name the
+    /// reports, such as "laut ihren DMK-Berichten"): what is compared.
+    pub topic: String,
+}
+
+/// Words for "states" (German and English) that a cross-state question uses.
+/// The singular ("Welches Land …", "Which state …") asks for one state: an ordinary
+/// question, answered from the best passages.
+const STATE_WORDS: &[&str] = &[
+    "länder",
+    "ländern",
+    "bundesländer",
+    "bundesländern",
+    "states",
+];
+
+/// Words before a state word that make it ask across states: "welche Länder", "die
+/// Länder", "alle Bundesländer", "which states", "the states".
+const ACROSS: &[&str] = &[
+    "welche",
+    "welchen",
+    "welcher",
+    "welches",
+    "die",
+    "den",
+    "der",
+    "alle",
+    "allen",
+    "einzelnen",
+    "verschiedenen",
+    "anderen",
+    "übrigen",
+    "mehrere",
+    "mehreren",
+    "jedes",
+    "jedem",
+    "which",
+    "what",
+    "the",
+    "all",
+    "each",
+    "different",
+    "other",
+    "german",
+    "federal",
+];
+
+/// Words that only frame a cross-state question and say nothing about its topic:
+/// question words, words for the states and for their reports.
+const FRAME: &[&str] = &[
+    "welche",
+    "welchen",
+    "welcher",
+    "welches",
+    "wo",
+    "länder",
+    "ländern",
+    "bundesländer",
+    "bundesländern",
+    "land",
+    "bundesland",
+    "laut",
+    "ihren",
+    "ihrem",
+    "ihre",
+    "ihrer",
+    "bericht",
+    "berichte",
+    "berichten",
+    "berichts",
+    "länderberichten",
+    "länderberichte",
+    "dmk-berichten",
+    "dmk-bericht",
+    "dmk",
+    "digitalministerkonferenz",
+    "which",
+    "what",
+    "states",
+    "state",
+    "federal",
+    "german",
+    "reports",
+    "report",
+    "documents",
+    "document",
+    "their",
+    "according",
+];
+
+/// Recognises a question that asks across the states and returns its topic; `None`
+/// for a question about one state or none in particular.
+///
+/// A cross-state question has a word for "states" in the plural (`Länder`,
+/// `Bundesländern`, `states`) after a word that makes it general (`welche`, `die`,
+/// `alle`, `which`, `the`), or compares (`Vergleich der Länder`, `im Ländervergleich`,
+/// `compare the states`). A question that names one or more states ("Wie setzt Bayern
+/// KI ein?") or asks for one ("Welches Land …") is not one.
+pub fn cross_state(question: &str) -> Option<CrossState> {
+    let words: Vec<&str> = question
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .map(|w| w.trim_matches('-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let is_state_word = |w: &str| STATE_WORDS.contains(&w);
+    let mut phrase = None;
+    for i in 0..lower.len() {
+        let w = lower[i].as_str();
+        if w == "ländervergleich" || w == "ländervergleichs" {
+            phrase = Some(words[i].to_string());
+            break;
+        }
+        if !is_state_word(w) {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| lower[j].as_str());
+        let before2 = i.checked_sub(2).map(|j| lower[j].as_str());
+        let general = |b: Option<&str>| b.is_some_and(|b| ACROSS.contains(&b));
+        // "welche deutschen Länder", "which German states": one adjective between.
+        if general(before) || (general(before2) && before.is_some_and(|b| !is_state_word(b))) {
+            let from = if general(before) { i - 1 } else { i - 2 };
+            phrase = Some(words[from..=i].join(" "));
+            break;
+        }
+        let compares = |j: usize| {
+            lower
+                .get(j)
+                .is_some_and(|x| x.starts_with("vergleich") || x.starts_with("compar"))
+        };
+        if (i >= 2 && compares(i - 2)) || (i >= 1 && compares(i - 1)) {
+            phrase = Some(words[i.saturating_sub(2)..=i].join(" "));
+            break;
+        }
+    }
+    let phrase = phrase?;
+    let named = detect_states(question);
+    if !named.is_empty() {
+        return None;
+    }
+    // The first word of a question is a question word or a verb ("Gibt es …"), upper
+    // case only because it comes first; an abbreviation (`KI`) stays.
+    let skip_first = question.trim_end().ends_with('?')
+        && words
+            .first()
+            .is_some_and(|w| w.chars().any(char::is_lowercase));
+    let topic: Vec<&str> = words
+        .iter()
+        .zip(&lower)
+        .skip(usize::from(skip_first))
+        .filter(|(_, l)| !FRAME.contains(&l.as_str()))
+        .map(|(w, _)| *w)
+        .collect();
+    Some(CrossState {
+        phrase,
+        topic: topic.join(" "),
+    })
+}
+
+#[cfg(test)]
+mod cross_state_tests {
+    use super::*;
+
+    fn topic(q: &str) -> Option<String> {
+        cross_state(q).map(|c| c.topic)
+    }
+
+    #[test]
+    fn german_cross_state_questions_are_recognised() {
+        for q in [
+            "Welche Länder setzen KI in der Polizei ein?",
+            "Wie gehen die Länder mit Datenschutz um?",
+            "In welchen Bundesländern gibt es KI-Reallabore?",
+            "Welche deutschen Länder fördern Start-ups?",
+            "Was planen alle Bundesländer zur Verwaltungsdigitalisierung?",
+            "KI in Schulen im Ländervergleich",
+            "Vergleich der Länder bei KI-Schulungen",
+        ] {
+            assert!(cross_state(q).is_some(), "{q}");
+        }
+    }
+
+    #[test]
+    fn english_cross_state_questions_are_recognised() {
+        for q in [
+            "Which states use AI in the police?",
+            "Where do the documents connect AI with floods, and for which states?",
+            "How do the German states train their staff?",
+        ] {
+            assert!(cross_state(q).is_some(), "{q}");
+        }
+    }
+
+    #[test]
+    fn questions_about_one_state_or_none_are_not_cross_state() {
+        for q in [
+            "Was plant Bayern für den Mittelstand?",
+            "Wie setzt das Land Berlin KI in der Polizei ein?",
+            "Welche Ziele hat die KI-Strategie?",
+            "Wie gehen Bayern und Sachsen mit Datenschutz um?",
+            "What does the state of Hesse do about floods?",
+            "Was ist ein Bundesland?",
+            "Welches Land nutzt Sprachmodelle in der Justiz?",
+            "Which state runs a regional AI centre network?",
+            "Welche Aufgaben hat die Berliner Taskforce KI?",
+        ] {
+            assert!(cross_state(q).is_none(), "{q}");
+        }
+    }
+
+    #[test]
+    fn the_topic_loses_the_frame_but_keeps_the_subject() {
+        assert_eq!(
+            topic("Welche Länder setzen laut ihren DMK-Berichten KI in der Polizei ein?")
+                .as_deref(),
+            Some("setzen KI in der Polizei ein")
+        );
+        assert_eq!(
+            topic("Which states use AI in the police?").as_deref(),
+            Some("use AI in the police")
+        );
+    }
+}

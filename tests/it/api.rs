@@ -67,7 +67,7 @@ fn client() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
-async fn post(path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(path: &str, body: Value) -> (StatusCode, Value) {
     let res = client()
         .post(format!("{}{path}", server()))
         .json(&body)
@@ -88,7 +88,7 @@ async fn get(path: &str) -> (StatusCode, Value) {
     (status, res.json().await.expect("a JSON body"))
 }
 
-fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
+pub(crate) fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
     assert!(

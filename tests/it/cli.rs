@@ -46,7 +46,7 @@ fn belegt(seeds: &Path, index_dir: &Path, env: &[(&str, &str)], args: &[&str]) -
 }
 
 /// Runs `belegt` against the shared index of the real seeds.
-fn belegt_shared(args: &[&str]) -> Output {
+pub(crate) fn belegt_shared(args: &[&str]) -> Output {
     let shared = util::shared();
     belegt(&shared.seeds_dir, &shared.index_dir, &[], args)
 }
@@ -56,7 +56,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// The run succeeded; its stdout is exactly one JSON value.
-fn json_of(out: &Output) -> Value {
+pub(crate) fn json_of(out: &Output) -> Value {
     assert!(
         out.status.success(),
         "belegt failed with {:?}: {}",
@@ -68,7 +68,7 @@ fn json_of(out: &Output) -> Value {
 }
 
 /// The run failed with exit code 2 and one stderr line that contains every `needle`.
-fn assert_fails_with(out: &Output, needles: &[&str]) {
+pub(crate) fn assert_fails_with(out: &Output, needles: &[&str]) {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "exit code; stderr: {stderr}");
     assert_eq!(

@@ -7,6 +7,7 @@
 mod access;
 mod api;
 mod cli;
+mod compare;
 mod embedding;
 mod fake_llm;
 mod faults;

@@ -1,0 +1,241 @@
+//! The state-by-state comparison over the real seeds: every state exactly once, "kein
+//! Bericht" exactly for the states the index holds nothing of, findings verbatim from the
+//! passages they cite, `ask` switching to the comparison for questions across the states,
+//! and `belegt compare` on the command line.
+
+use belegt::answer::compare::{NO_REPORT, NO_STATEMENT};
+use belegt::corpus::StateCode;
+use belegt::engine::Engine;
+use belegt::retrieve::SearchRequest;
+use belegt::wire::CompareResponse;
+
+use crate::{api, cli, util};
+
+fn compare(engine: &mut Engine, topic: &str) -> CompareResponse {
+    let res = engine.compare(topic).expect("compare runs");
+    assert_table_is_sound(engine, &res);
+    res
+}
+
+/// Every state once in the official order; "kein Bericht" exactly where the index has no
+/// passage of the state; each finding a verbatim sentence of its cited passage, at the
+/// offsets it names; citations numbered 1, 2, … in row order.
+fn assert_table_is_sound(engine: &Engine, res: &CompareResponse) {
+    let codes: Vec<&str> = res.rows.iter().map(|r| r.state.as_str()).collect();
+    let official: Vec<&str> = StateCode::all().map(StateCode::code).collect();
+    assert_eq!(codes, official, "every state exactly once, in order");
+    let store = &engine.index.store;
+    let mut n = 0;
+    for row in &res.rows {
+        let passages = store
+            .chunks
+            .iter()
+            .filter(|c| c.state.as_deref() == Some(row.state.as_str()))
+            .count();
+        assert_eq!(row.passages, passages, "{}", row.state);
+        match row.status.as_str() {
+            "no_report" => {
+                assert_eq!(passages, 0, "{} has passages", row.state);
+                assert_eq!(row.finding, NO_REPORT);
+                assert!(row.citation.is_none());
+            }
+            "no_statement" => {
+                assert!(passages > 0, "{} has no passages", row.state);
+                assert_eq!(row.finding, NO_STATEMENT);
+                assert!(row.citation.is_none());
+            }
+            "finding" => {
+                n += 1;
+                let c = row.citation.as_ref().expect("a finding has a citation");
+                assert_eq!(c.n, n, "findings numbered in row order");
+                assert_eq!(c.state.as_deref(), Some(row.state.as_str()));
+                assert!(
+                    c.text.contains(&row.finding),
+                    "the finding is verbatim text of its passage: {:?}",
+                    row.finding
+                );
+                let doc = store
+                    .docs
+                    .iter()
+                    .find(|d| d.id == c.doc)
+                    .expect("the cited document exists");
+                let (start, end) = (
+                    row.finding_start.expect("offsets"),
+                    row.finding_end.expect("offsets"),
+                );
+                assert!(
+                    c.start <= start && end <= c.end,
+                    "the finding lies in its passage"
+                );
+                let slice: String = doc.text.chars().skip(start).take(end - start).collect();
+                assert_eq!(slice, row.finding, "the offsets locate the finding");
+            }
+            other => panic!("unknown status {other:?}"),
+        }
+    }
+    assert_eq!(res.counts.finding, n);
+    assert_eq!(
+        res.counts.finding + res.counts.no_statement + res.counts.no_report,
+        16
+    );
+}
+
+#[test]
+fn a_state_without_passages_is_kein_bericht_and_the_others_are_judged() {
+    let mut engine = util::engine();
+    let res = compare(&mut engine, "Welche Länder setzen KI in der Polizei ein?");
+    // The seeds hold no report of Mecklenburg-Vorpommern (see shared/seeds/README.md).
+    let mv = res.rows.iter().find(|r| r.state == "MV").expect("MV row");
+    assert_eq!(mv.status, "no_report");
+    assert!(
+        res.counts.no_statement > 0,
+        "most reports say nothing on the police"
+    );
+}
+
+#[test]
+fn the_police_question_finds_the_states_that_report_police_use() {
+    let mut engine = util::engine();
+    let res = compare(&mut engine, "Welche Länder setzen KI in der Polizei ein?");
+    let found: Vec<&str> = res
+        .rows
+        .iter()
+        .filter(|r| r.status == "finding")
+        .map(|r| r.state.as_str())
+        .collect();
+    assert!(found.contains(&"BW") && found.contains(&"SN"), "{found:?}");
+    assert!(found.len() <= 4, "no flood of states: {found:?}");
+    assert_eq!(res.topic, "setzen KI in der Polizei ein");
+    assert!(
+        res.key_terms.iter().any(|t| t == "polizei"),
+        "{:?}",
+        res.key_terms
+    );
+}
+
+#[test]
+fn a_topic_no_report_mentions_has_no_findings() {
+    let mut engine = util::engine();
+    let res = compare(
+        &mut engine,
+        "Welche Länder regeln Walfang in der Antarktis?",
+    );
+    assert_eq!(res.counts.finding, 0, "{:?}", res.rows);
+}
+
+#[test]
+fn ask_answers_questions_across_the_states_from_the_comparison() {
+    let mut engine = util::engine();
+    let req = SearchRequest::parse(
+        "Welche Länder nennen Fraunhofer-Institute als Partner?",
+        &[],
+        &[],
+        5,
+    )
+    .expect("valid request");
+    let res = engine.ask(&req).expect("ask runs");
+    let table = res.comparison.as_ref().expect("the comparison is attached");
+    assert_table_is_sound(&engine, table);
+    assert!(!res.abstained);
+    let cited: Vec<&str> = res
+        .citations
+        .iter()
+        .filter_map(|c| c.state.as_deref())
+        .collect();
+    let with_finding: Vec<&str> = table
+        .rows
+        .iter()
+        .filter(|r| r.status == "finding")
+        .map(|r| r.state.as_str())
+        .collect();
+    assert_eq!(cited, with_finding, "one citation per state with a finding");
+    for (i, c) in res.citations.iter().enumerate() {
+        assert!(
+            res.answer.contains(&format!("[{}]", i + 1)),
+            "{}",
+            res.answer
+        );
+        assert_eq!(c.n, i + 1);
+    }
+    assert!(res.answer.contains("Kein Bericht: MV."), "{}", res.answer);
+}
+
+#[test]
+fn ask_keeps_ordinary_questions_and_explicit_filters_as_they_were() {
+    let mut engine = util::engine();
+    for (q, states) in [
+        ("Was plant Bayern für den Mittelstand?", vec![]),
+        (
+            "Welche Länder setzen KI in der Polizei ein?",
+            vec!["BW".to_string()],
+        ),
+    ] {
+        let req = SearchRequest::parse(q, &states, &[], 5).expect("valid request");
+        let res = engine.ask(&req).expect("ask runs");
+        assert!(res.comparison.is_none(), "{q}");
+        assert_eq!(res.citations.len(), 5, "{q}");
+    }
+}
+
+#[test]
+fn the_cli_prints_the_table_and_its_json() {
+    let out = cli::belegt_shared(&["compare", "--json", "KI-Schulungen für Beschäftigte"]);
+    let v = cli::json_of(&out);
+    let rows = v["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 16);
+    assert_eq!(v["topic"], "KI-Schulungen für Beschäftigte");
+    let out = cli::belegt_shared(&["compare", "Welche Länder setzen KI in der Polizei ein?"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("Mecklenburg-Vorpommern (MV) kein Bericht"),
+        "{text}"
+    );
+    assert!(text.contains("keine Aussage im Bericht"), "{text}");
+    assert!(text.contains("Belege:"), "{text}");
+    let out = cli::belegt_shared(&["compare", "   "]);
+    cli::assert_fails_with(&out, &["empty"]);
+}
+
+#[test]
+fn an_english_question_is_judged_by_similarity_and_an_unrelated_one_finds_nothing() {
+    let mut engine = util::engine();
+    let res = compare(&mut engine, "Which states use AI for flood warnings?");
+    assert_eq!(res.method, "similarity");
+    assert!(res.counts.finding <= 3, "{:?}", res.counts);
+    let res = compare(&mut engine, "Which states regulate whaling in Antarctica?");
+    assert_eq!(res.counts.finding, 0, "{:?}", res.counts);
+}
+
+#[tokio::test]
+async fn the_api_compares_and_ask_carries_the_table() {
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    let (status, body) = api::post(
+        "/api/compare",
+        json!({"topic": "Welche Länder setzen KI in der Polizei ein?"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = body["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 16);
+    assert_eq!(rows[7]["state"], "MV");
+    assert_eq!(rows[7]["finding"], NO_REPORT);
+    let (status, body) = api::post(
+        "/api/ask",
+        json!({"question": "In welchen Bundesländern gibt es Fraunhofer-Institute als Partner?"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["comparison"]["rows"].as_array().map(Vec::len),
+        Some(16)
+    );
+    let (status, body) = api::post("/api/compare", json!({"topic": "  "})).await;
+    api::assert_error(status, &body, StatusCode::BAD_REQUEST, "empty_question");
+    let (status, body) = api::post("/api/compare", json!({"topic": "x", "k": 3})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = api::post("/api/compare", json!({"question": "x"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
