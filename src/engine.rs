@@ -34,7 +34,7 @@ impl Engine {
     /// Opens the index for an already loaded model.
     pub fn open_with(config: Config, embedder: Embedder) -> Result<Engine, IndexError> {
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        let index = index::open(&config.index_dir, &expected)?;
+        let index = index::open_at(&config.location(), &expected)?;
         Ok(Engine {
             config,
             embedder,
@@ -50,7 +50,8 @@ impl Engine {
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
         let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        match index::open(&config.index_dir, &expected) {
+        let location = config.location();
+        match index::open_at(&location, &expected) {
             Ok(index) => Ok((
                 Engine {
                     config,
@@ -61,9 +62,9 @@ impl Engine {
             )),
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) => match index::build(
+            ) => match index::build_at(
                 &config.seeds_dir,
-                &config.index_dir,
+                &location,
                 &mut embedder,
                 config.chunking,
                 progress,
@@ -72,8 +73,8 @@ impl Engine {
                 // Another process is building this index: wait for it, then use its result.
                 Err(IndexError::Busy { .. }) => {
                     eprintln!("belegt: another process is building the index; waiting for it");
-                    index::wait_for_build(&config.index_dir)?;
-                    let index = index::open(&config.index_dir, &expected)?;
+                    index::wait_for_build_at(&location)?;
+                    let index = index::open_at(&location, &expected)?;
                     Ok((
                         Engine {
                             config,
@@ -95,9 +96,9 @@ impl Engine {
         mut embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, BuildReport), IndexError> {
-        let report = index::build(
+        let report = index::build_at(
             &config.seeds_dir,
-            &config.index_dir,
+            &config.location(),
             &mut embedder,
             config.chunking,
             progress,

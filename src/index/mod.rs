@@ -152,6 +152,54 @@ pub struct Timings {
     pub total: f64,
 }
 
+/// Where an index lives: files in a folder (the default) or a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// An index folder (`embeddings/`).
+    Files(PathBuf),
+    /// A database with pgvector.
+    Postgres(postgres::PgSettings),
+}
+
+/// Opens the live generation at `location`, checked against `expected`.
+pub fn open_at(location: &Location, expected: &Expected) -> Result<Index, IndexError> {
+    match location {
+        Location::Files(dir) => open(dir, expected),
+        Location::Postgres(settings) => {
+            let (manifest, store, search) = postgres::open(settings, expected)?;
+            Ok(Index {
+                manifest,
+                store,
+                backend: Box::new(search),
+            })
+        }
+    }
+}
+
+/// Builds a new generation of the seeds at `location` and makes it live.
+pub fn build_at(
+    seeds_dir: &Path,
+    location: &Location,
+    embedder: &mut Embedder,
+    params: ChunkParams,
+    progress: impl FnMut(Stage),
+) -> Result<BuildReport, IndexError> {
+    match location {
+        Location::Files(dir) => build(seeds_dir, dir, embedder, params, progress),
+        Location::Postgres(settings) => {
+            postgres::build(seeds_dir, settings, embedder, params, progress)
+        }
+    }
+}
+
+/// Blocks until no build runs at `location`.
+pub fn wait_for_build_at(location: &Location) -> Result<(), IndexError> {
+    match location {
+        Location::Files(dir) => wait_for_build(dir),
+        Location::Postgres(settings) => postgres::wait_for_build(settings),
+    }
+}
+
 /// Blocks until no build holds the lock on `index_dir` (returns at once when none does).
 /// A server starting while another process builds the same index waits for it and then
 /// opens the result instead of failing or building a second time.

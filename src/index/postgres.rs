@@ -134,6 +134,17 @@ fn live_generation(client: &mut postgres::Client) -> Result<Option<String>, post
         .map(|row| row.get(0)))
 }
 
+/// Blocks until no build holds the build lock in the database.
+pub fn wait_for_build(settings: &PgSettings) -> Result<(), IndexError> {
+    let url = settings.url.as_str();
+    let mut client = connect(url, settings.timeout)?;
+    client
+        .batch_execute(&format!(
+            "SELECT pg_advisory_lock({BUILD_LOCK}); SELECT pg_advisory_unlock({BUILD_LOCK});"
+        ))
+        .map_err(|e| db_error(url, e))
+}
+
 /// Builds a new generation of the index of `seeds_dir` in the database and makes it live.
 pub fn build(
     seeds_dir: &Path,
