@@ -195,3 +195,118 @@ fn passwords_never_show_in_urls_we_print() {
         "{err}"
     );
 }
+
+fn generation_schemas(url: &str) -> Vec<String> {
+    let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+    client
+        .query(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'belegt\\_g%' ORDER BY nspname",
+            &[],
+        )
+        .expect("list schemas")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn top_ids(index: &Index, model: &mut belegt::embed::Embedder, question: &str) -> Vec<String> {
+    let v = model.embed_query(question).expect("vector");
+    belegt::retrieve::search_with_vector(
+        index,
+        question,
+        &v,
+        &belegt::retrieve::Filters::default(),
+        5,
+    )
+    .expect("the search runs")
+    .iter()
+    .map(|h| index.store.chunks[h.chunk].id.clone())
+    .collect()
+}
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn a_build_into_postgres_killed_at_any_point_leaves_the_live_generation_serving() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let model = util::load_model();
+    let expected =
+        Index::expected(&shared.seeds_dir, &model, ChunkParams::default()).expect("fingerprint");
+    let location = belegt::index::Location::Postgres(settings.clone());
+    let question = "KI in der Landesverwaltung";
+    let mut model = model;
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &mut model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("a first build");
+    let before = belegt::index::open_at(&location, &expected).expect("it opens");
+    let live = before.backend.location();
+    let good = top_ids(&before, &mut model, question);
+    drop(before);
+    let writing = || {
+        generation_schemas(&settings.url).iter().any(|s| {
+            !live.ends_with(&format!("#{s}")) && s.as_str() > live.rsplit('#').next().unwrap_or("")
+        })
+    };
+    let never = || false;
+    let points: [(Duration, &dyn Fn() -> bool); 3] = [
+        (Duration::from_millis(500), &never),
+        (Duration::from_secs(3), &never),
+        (Duration::from_secs(300), &writing),
+    ];
+    for (after, when) in points {
+        let cwd = util::temp_dir();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_belegt"))
+            .current_dir(cwd.path())
+            .args(["index", "--store", &settings.url])
+            .env("BELEGT_SEEDS", &shared.seeds_dir)
+            .env_remove("BELEGT_STORE_READ_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("belegt index starts");
+        let started = Instant::now();
+        while started.elapsed() < after && !when() {
+            if let Some(status) = child.try_wait().expect("wait") {
+                panic!("belegt index ended by itself ({status}) before the kill");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        let ran = started.elapsed();
+        let index = belegt::index::open_at(&location, &expected)
+            .unwrap_or_else(|e| panic!("killed after {ran:?}: the index does not open: {e}"));
+        assert_eq!(
+            index.backend.location(),
+            live,
+            "killed after {ran:?}: the live generation changed"
+        );
+        assert_eq!(
+            top_ids(&index, &mut model, question),
+            good,
+            "killed after {ran:?}: answers differ"
+        );
+    }
+    // The next build cleans up what the killed ones left.
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &mut model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("a build after the kills");
+    let left = generation_schemas(&settings.url);
+    assert!(
+        left.len() <= 2,
+        "live and previous generation only: {left:?}"
+    );
+}
