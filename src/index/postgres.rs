@@ -273,7 +273,7 @@ fn write_generation(
          CREATE TABLE {schema}.documents (ord int PRIMARY KEY, id text NOT NULL UNIQUE, body jsonb NOT NULL);
          CREATE TABLE {schema}.chunks (
              ord int PRIMARY KEY, doc_id text NOT NULL, state text, body jsonb NOT NULL,
-             lex_len int NOT NULL, embedding vector({dim}) NOT NULL);
+             lex_len int NOT NULL, lex_norm int NOT NULL, embedding vector({dim}) NOT NULL);
          CREATE TABLE {schema}.terms (term text NOT NULL, ord int NOT NULL, tf int NOT NULL);
          CREATE TABLE {schema}.term_stats (term text PRIMARY KEY, df int NOT NULL);"
     ))?;
@@ -285,8 +285,8 @@ fn write_generation(
         tx.execute(&insert_doc, &[&(i as i32), &d.id, &body])?;
     }
     let insert_chunk = tx.prepare(&format!(
-        "INSERT INTO {schema}.chunks (ord, doc_id, state, body, lex_len, embedding)
-         VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO {schema}.chunks (ord, doc_id, state, body, lex_len, lex_norm, embedding)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
     ))?;
     let mut df: HashMap<&str, i32> = HashMap::new();
     let mut term_rows = String::new();
@@ -305,6 +305,7 @@ fn write_generation(
                 &c.state,
                 &body,
                 &(terms.len() as i32),
+                &(quantized_length(terms.len()) as i32),
                 &embedding,
             ],
         )?;
@@ -337,6 +338,15 @@ fn write_generation(
         "CREATE INDEX terms_term ON {schema}.terms (term) INCLUDE (ord, tf);"
     ))?;
     Ok(tx.commit()?)
+}
+
+/// A chunk's length as tantivy's BM25 sees it: stored in one byte, so lengths above 40
+/// are rounded down to one of 256 steps. Scoring with the same lengths gives the same
+/// ranking as the embedded index.
+fn quantized_length(tokens: usize) -> u32 {
+    use tantivy::fieldnorm::FieldNormReader;
+    let tokens = u32::try_from(tokens).unwrap_or(u32::MAX);
+    FieldNormReader::id_to_fieldnorm(FieldNormReader::fieldnorm_to_id(tokens))
 }
 
 /// Escapes a value for COPY's text format.
@@ -615,7 +625,7 @@ impl SearchBackend for PgSearch {
         let rows = client
             .query(
                 &format!(
-                    "SELECT t.ord, sum(q.w * t.tf / (t.tf + $3::real * (1 - $4::real + $4::real * c.lex_len / $5::real)))::real AS score
+                    "SELECT t.ord, sum(q.w * t.tf / (t.tf + $3::real * (1 - $4::real + $4::real * c.lex_norm / $5::real)))::real AS score
                      FROM unnest($1::text[], $2::real[]) AS q(term, w)
                      JOIN {s}.terms t ON t.term = q.term
                      JOIN {s}.chunks c ON c.ord = t.ord

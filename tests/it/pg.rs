@@ -310,3 +310,66 @@ fn a_build_into_postgres_killed_at_any_point_leaves_the_live_generation_serving(
         "live and previous generation only: {left:?}"
     );
 }
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn ask_cites_the_same_passages_in_the_same_order_from_postgres_as_from_the_files() {
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let mut model = util::load_model();
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &mut model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the build");
+    let config = util::config_for(&shared.seeds_dir, &shared.index_dir);
+    let mut files = belegt::engine::Engine::open_with(config.clone(), model).expect("files");
+    let pg_config = belegt::config::Config {
+        postgres: Some(settings.clone()),
+        ..config
+    };
+    let mut pg =
+        belegt::engine::Engine::open_with(pg_config, util::load_model()).expect("postgres");
+    let questions = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/queries.txt"),
+    )
+    .expect("benches/queries.txt");
+    let (mut same, mut same_set, mut n) = (0, 0, 0);
+    for q in questions
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let req = belegt::retrieve::SearchRequest::parse(q, &[], &[], 5).expect("a request");
+        let a = files.ask(&req).expect("files answer");
+        let b = pg.ask(&req).expect("postgres answers");
+        let ids = |r: &belegt::wire::AskResponse| -> Vec<String> {
+            r.citations.iter().map(|c| c.id.clone()).collect()
+        };
+        let (ia, ib) = (ids(&a), ids(&b));
+        n += 1;
+        if ia == ib {
+            same += 1;
+        }
+        let mut sa = ia.clone();
+        let mut sb = ib.clone();
+        sa.sort();
+        sb.sort();
+        if sa == sb {
+            same_set += 1;
+        }
+        assert_eq!(a.abstained, b.abstained, "{q}: the same abstention");
+    }
+    eprintln!(
+        "pg parity: {same}/{n} questions cite the same passages in the same order, {same_set}/{n} the same set"
+    );
+    assert!(n >= 50, "{n} questions");
+    assert!(
+        same * 20 >= n * 19,
+        "only {same}/{n} identical citation lists"
+    );
+}
