@@ -5,7 +5,7 @@
 #                                      # print the URL postgres://belegt@127.0.0.1:PORT/belegt
 #   scripts/pg.sh replica PRIMARY DIR  # streaming replica of the server in PRIMARY
 #                                      # (pg_basebackup -R), started; prints its URL
-#   scripts/pg.sh stop DIR             # fast shutdown
+#   scripts/pg.sh stop DIR             # fast shutdown (start DIR again: same port)
 #   scripts/pg.sh url DIR              # the URL of the server in DIR
 #   scripts/pg.sh bin                  # the folder with psql, pg_ctl, …
 #
@@ -76,9 +76,11 @@ prepare_dir() {
 }
 
 start_server() {
-  local dir=$1 port
-  port=$(free_port)
-  echo "$port" >"$dir/../$(basename "$dir").port"
+  local dir=$1 port portfile
+  portfile="$(dirname "$dir")/$(basename "$dir").port"
+  # A restarted server keeps its port, so that clients reconnect to the same URL.
+  if [[ -f $portfile ]]; then port=$(cat "$portfile"); else port=$(free_port); fi
+  echo "$port" >"$portfile"
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
     -o "-p $port -k '' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_buffers=128MB" \
     start >/dev/null || { cat "$dir/log" >&2; die "the server in $dir did not start"; }

@@ -146,7 +146,7 @@ pub(crate) async fn run_ask(
                 .lock()
                 .map_err(ApiError::internal)?
                 .ask(&req)
-                .map_err(ApiError::internal)
+                .map_err(ApiError::from)
         })
         .await?;
     let asked = body.question.trim().to_string();
@@ -298,7 +298,7 @@ pub async fn search(
                 .lock()
                 .map_err(ApiError::internal)?
                 .search(&req)
-                .map_err(ApiError::internal)
+                .map_err(ApiError::from)
         })
         .await?;
     Ok(Json(response))
@@ -318,7 +318,7 @@ pub async fn compare(
                 .lock()
                 .map_err(ApiError::internal)?
                 .compare(&topic)
-                .map_err(ApiError::internal)
+                .map_err(ApiError::from)
         })
         .await?;
     Ok(Json(response))
@@ -439,6 +439,10 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// `GET /readyz`: 200 once the index is loaded, else 503.
 pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let ready = app.ready()?;
+    // With a database behind the index: ready only while it answers.
+    let probe = ready.clone();
+    app.blocking(move || probe.index.backend.healthy().map_err(ApiError::from))
+        .await?;
     Ok(Json(serde_json::json!({
         "status": "ready",
         "documents": ready.index.store.docs.len(),

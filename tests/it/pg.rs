@@ -373,3 +373,140 @@ fn ask_cites_the_same_passages_in_the_same_order_from_postgres_as_from_the_files
         "only {same}/{n} identical citation lists"
     );
 }
+
+/// Runs `scripts/pg.sh ACTION $BELEGT_TEST_PG_DATA`.
+fn pg_ctl(action: &str) {
+    let dir = std::env::var("BELEGT_TEST_PG_DATA").expect(
+        "BELEGT_TEST_PG_DATA names the test server's folder (scripts/test-postgres.sh sets it)",
+    );
+    let status = std::process::Command::new(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg.sh"),
+    )
+    .args([action, &dir])
+    .stdout(std::process::Stdio::null())
+    .status()
+    .expect("scripts/pg.sh runs");
+    assert!(status.success(), "scripts/pg.sh {action} failed");
+}
+
+/// `belegt serve --store URL` on a free loopback port; killed on drop.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_postgres(url: &str, extra: &[&str]) -> Server {
+    use std::io::BufRead;
+    let shared = util::shared();
+    let cwd = util::temp_dir();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_belegt"))
+        .current_dir(cwd.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--store", url])
+        .args(extra)
+        .env("BELEGT_SEEDS", &shared.seeds_dir)
+        .env(
+            "BELEGT_WEB_DIR",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("belegt serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a line on stdout");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no listening line: {line:?}"))
+        .to_string();
+    Server { child, base }
+}
+
+async fn post_ask(base: &str, question: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/ask"))
+        .json(&serde_json::json!({ "question": question }))
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .expect("answered in time");
+    let status = res.status();
+    (status, res.json().await.expect("a JSON body"))
+}
+
+async fn readyz(base: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .get(format!("{base}/readyz"))
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .expect("answered in time")
+        .status()
+}
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn while_the_database_is_down_the_api_says_503_and_recovers_when_it_is_back() {
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let mut model = util::load_model();
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &mut model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the build");
+    drop(model);
+    let server = serve_postgres(&settings.url, &[]);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let question = "Was plant Bayern für den Mittelstand?";
+        let (status, body) = post_ask(&server.base, question).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        assert_eq!(readyz(&server.base).await, reqwest::StatusCode::OK);
+
+        pg_ctl("stop");
+        let started = std::time::Instant::now();
+        let (status, body) = post_ask(&server.base, question).await;
+        assert_eq!(status, reqwest::StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["code"], "database_unavailable", "{body}");
+        assert!(
+            !body.to_string().contains("127.0.0.1"),
+            "no connection details: {body}"
+        );
+        assert_eq!(
+            readyz(&server.base).await,
+            reqwest::StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(25),
+            "no hang"
+        );
+
+        pg_ctl("start");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while readyz(&server.base).await != reqwest::StatusCode::OK {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no recovery within 60 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        let (status, body) = post_ask(&server.base, question).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        assert_eq!(body["filters"]["states"], serde_json::json!(["BY"]));
+    });
+}
