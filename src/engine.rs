@@ -33,8 +33,10 @@ impl Engine {
 
     /// Opens the index for an already loaded model.
     pub fn open_with(config: Config, embedder: Embedder) -> Result<Engine, IndexError> {
-        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        let index = index::open_at(&config.location(), &expected)?;
+        let location = config.location();
+        let expected =
+            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
+        let index = index::open_at(&location, &expected)?;
         Ok(Engine {
             config,
             embedder,
@@ -49,8 +51,9 @@ impl Engine {
         mut embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
-        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
         let location = config.location();
+        let expected =
+            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
         match index::open_at(&location, &expected) {
             Ok(index) => Ok((
                 Engine {

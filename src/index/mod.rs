@@ -599,8 +599,28 @@ impl Index {
         Ok(Expected {
             model_id: embedder.info().id.clone(),
             dim: embedder.info().dim,
-            corpus_hash: manifest::corpus_fingerprint(seeds_dir)?,
+            corpus_hash: Some(manifest::corpus_fingerprint(seeds_dir)?),
             chunking,
         })
+    }
+
+    /// What an index at `location` must match: for files, the seeds as they are now; for
+    /// a database, only model and format (replicas need no seeds; `belegt index --store`
+    /// is what brings the database up to date).
+    pub fn expected_at(
+        location: &Location,
+        seeds_dir: &Path,
+        embedder: &Embedder,
+        chunking: ChunkParams,
+    ) -> Result<Expected, IndexError> {
+        match location {
+            Location::Files(_) => Index::expected(seeds_dir, embedder, chunking),
+            Location::Postgres(_) => Ok(Expected {
+                model_id: embedder.info().id.clone(),
+                dim: embedder.info().dim,
+                corpus_hash: None,
+                chunking,
+            }),
+        }
     }
 }
