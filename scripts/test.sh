@@ -34,8 +34,16 @@ dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then
   echo "== answer quality on $dev"
   # A regression guard a little below today's figures (R@5 0.97, MRR 0.88, R@2000ch 0.94,
-  # no false abstention), not a target to tune to.
+  # abstention 1.00 with false abstention 0.03), not a target to tune to.
   target/release/belegt eval --file "$dev" \
     --require 'recall_at_5>=0.94' --require 'mrr>=0.84' \
-    --require 'recall_at_2000ch>=0.9' --require 'false_abstention<=0.03'
+    --require 'recall_at_2000ch>=0.9' \
+    --require 'abstention>=0.75' --require 'false_abstention<=0.05'
 fi
+
+# Our own near-miss and off-topic questions (and a few answerable ones), written for the
+# abstention rule before it was designed (their curve was read when its threshold was
+# chosen, see README "Answer quality"): 0.77 abstention, no false abstention today.
+echo "== abstention on tests/fixtures/abstain.jsonl"
+target/release/belegt eval --file tests/fixtures/abstain.jsonl \
+  --require 'abstention>=0.7' --require 'false_abstention<=0.0'

@@ -104,6 +104,9 @@ pub struct ItemResult {
     pub best_similarity: f32,
     /// Share of the question's terms found in the cited passages.
     pub term_coverage: f32,
+    /// Share of the question's focus terms held by the cited passages (see
+    /// [`answer::extractive::focus_terms`]).
+    pub focus_support: f32,
     /// Compare items: qualifying states cited with their own evidence.
     pub states_found: usize,
     /// Compare items: qualifying states.
@@ -307,6 +310,7 @@ pub fn run(engine: &mut Engine, items: &[EvalItem], ask_k: usize) -> Result<Repo
             latency_ms: outcome.timings.embed_ms + outcome.timings.search_ms,
             best_similarity: ev.best_similarity,
             term_coverage: ev.term_coverage,
+            focus_support: ev.focus_support,
             states_found: 0,
             states_expected: 0,
             states_wrong: 0,

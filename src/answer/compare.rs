@@ -27,6 +27,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use crate::answer::extractive::holds_term;
 use crate::corpus::{StateCode, sentence};
 use crate::index::lexical::{LexicalFilter, analyze};
 use crate::index::{Index, IndexError};
@@ -160,18 +161,7 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
         .iter()
         .flat_map(|n| analyze(&n.phrase))
         .collect();
-    let mut joined: HashSet<String> = HashSet::new();
-    for word in topic.split_whitespace() {
-        let parts: Vec<&str> = word.split(['-', '@', '‐', '‑']).collect();
-        if parts.len() > 1 {
-            let part_terms: HashSet<String> = parts.iter().flat_map(|p| analyze(p)).collect();
-            joined.extend(
-                analyze(word)
-                    .into_iter()
-                    .filter(|t| !part_terms.contains(t)),
-            );
-        }
-    }
+    let joined = crate::answer::extractive::hyphen_joins(topic);
     // In German the nouns carry the topic and are written in upper case; verbs
     // ("setzen … ein", "planen") and adjectives say little about which state qualifies.
     let nouns: Vec<&str> = topic
@@ -195,20 +185,6 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
             (t, idf)
         })
         .collect()
-}
-
-/// Shortest key term that also matches as the head or the first part of a compound.
-const MIN_COMPOUND_PART: usize = 5;
-
-/// True when the analysed words of a text hold `term`: as a word, or (for a term of at
-/// least [`MIN_COMPOUND_PART`] letters) as the head or the first part of a German
-/// compound (`Zentren` in `Exzellenzzentren`, `Polizei` in `Polizeipräsidium`).
-fn holds_term(words: &HashSet<String>, term: &str) -> bool {
-    words.contains(term)
-        || (term.chars().count() >= MIN_COMPOUND_PART
-            && words
-                .iter()
-                .any(|w| w.len() > term.len() && (w.ends_with(term) || w.starts_with(term))))
 }
 
 fn coverage(terms: &HashSet<String>, key: &[(String, f32)]) -> f32 {

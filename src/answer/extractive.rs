@@ -23,7 +23,11 @@ const ANSWER_PASSAGES: usize = 4;
 /// off-topic questions (see the README); English questions over German text are judged
 /// by similarity alone, because their words rarely occur in the documents. A question
 /// after a number or a date is also abstained on when no sentence of the best passages
-/// holds one next to the question's key terms.
+/// holds one next to the question's key terms. A German question is also abstained on
+/// when the best passages do not hold its *focus*: the IDF-weighted share of its
+/// specific nouns (see [`focus_terms`]) that the passages hold, as a word, as part of a
+/// compound, or part by part ([`supports`]), is below
+/// [`AbstainPolicy::min_focus_support`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AbstainPolicy {
     /// Abstain when the best passage's cosine similarity to a German question is below this.
@@ -33,6 +37,9 @@ pub struct AbstainPolicy {
     /// Abstain when the best passages hold less than this IDF-weighted share of a German
     /// question's terms.
     pub min_term_coverage: f32,
+    /// Abstain when the best passages hold less than this IDF-weighted share of a German
+    /// question's focus terms (a term the documents never use weighs most).
+    pub min_focus_support: f32,
 }
 
 impl Default for AbstainPolicy {
@@ -41,6 +48,7 @@ impl Default for AbstainPolicy {
             min_similarity: 0.83,
             min_similarity_english: 0.78,
             min_term_coverage: 0.2,
+            min_focus_support: 0.3,
         }
     }
 }
@@ -54,7 +62,9 @@ impl AbstainPolicy {
         if looks_english(question) {
             ev.best_similarity < self.min_similarity_english
         } else {
-            ev.best_similarity < self.min_similarity || ev.term_coverage < self.min_term_coverage
+            ev.best_similarity < self.min_similarity
+                || ev.term_coverage < self.min_term_coverage
+                || ev.focus_support < self.min_focus_support
         }
     }
 }
@@ -78,6 +88,9 @@ pub struct Evidence {
     /// For a German question after a number or a date ("Wie viele …", "Seit wann …"):
     /// whether a sentence of the top passages holds one next to a term of the question.
     pub fact_found: Option<bool>,
+    /// IDF-weighted share of the question's focus terms the top passages hold (0..=1;
+    /// 1 when no specific focus term is missing, and for English questions).
+    pub focus_support: f32,
 }
 
 /// The kind of fact a question asks for, when it asks for a number or a time.
@@ -158,16 +171,20 @@ fn holds(sentence: &str, kind: Wanted) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
+    let year = |w: &str| {
+        w.len() == 4
+            && (w.starts_with("19") || w.starts_with("20"))
+            && w.chars().all(|c| c.is_ascii_digit())
+    };
     match kind {
-        Wanted::Quantity => words
-            .iter()
-            .any(|w| w.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&w.as_str())),
-        Wanted::Time => words.iter().any(|w| {
-            MONTHS.contains(&w.as_str())
-                || (w.len() == 4
-                    && (w.starts_with("19") || w.starts_with("20"))
-                    && w.chars().all(|c| c.is_ascii_digit()))
+        // A year answers "when", not "how many".
+        Wanted::Quantity => words.iter().any(|w| {
+            (w.chars().any(|c| c.is_ascii_digit()) && !year(w))
+                || NUMBER_WORDS.contains(&w.as_str())
         }),
+        Wanted::Time => words
+            .iter()
+            .any(|w| MONTHS.contains(&w.as_str()) || year(w)),
     }
 }
 
@@ -216,6 +233,11 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         .take(ANSWER_PASSAGES)
         .flat_map(|h| analyze(&index.store.indexed_text(h.chunk)))
         .collect();
+    // The focus may be held by any passage cited.
+    let cited: HashSet<String> = hits
+        .iter()
+        .flat_map(|h| analyze(&index.store.indexed_text(h.chunk)))
+        .collect();
     let weight = |t: &String| index.backend.idf(t);
     let total: f32 = terms.iter().map(weight).sum();
     let covered: f32 = terms
@@ -223,11 +245,203 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         .filter(|t| found.contains(*t))
         .map(weight)
         .sum();
+    let focus_support = if looks_english(question) {
+        1.0
+    } else {
+        let focus = focus_terms(index, question);
+        let total: f32 = focus.iter().map(|t| index.backend.idf(t)).sum();
+        let (held, missing): (Vec<&String>, Vec<&String>) =
+            focus.iter().partition(|t| supports(&cited, t));
+        // A generic word of the corpus ("Projekte" in reports on AI projects) that the
+        // passages happen to lack says little; only a missing specific one counts.
+        let specific = (index.store.chunks.len() as f32 * MAX_SPECIFIC_SHARE) as u64;
+        let held: f32 = held.iter().map(|t| index.backend.idf(t)).sum();
+        if total > 0.0
+            && missing
+                .iter()
+                .any(|t| index.backend.doc_freq(t) <= specific)
+        {
+            held / total
+        } else {
+            1.0
+        }
+    };
     Evidence {
         best_similarity,
         term_coverage: if total > 0.0 { covered / total } else { 0.0 },
         fact_found: fact_found(index, question, hits),
+        focus_support,
     }
+}
+
+/// A focus term is *specific* when it occurs in at most this share of the passages (or
+/// nowhere); focus support counts only when a specific one is missing.
+const MAX_SPECIFIC_SHARE: f32 = 0.05;
+
+/// Question words, capitalised at the start of a question but no part of its focus.
+const QUESTION_WORDS: &[&str] = &[
+    "wer", "wen", "wem", "wessen", "was", "wann", "wo", "woher", "wohin", "worum", "wofür",
+    "womit", "wozu", "woran", "wodurch", "worin", "wie", "warum", "weshalb", "wieso", "welche",
+    "welcher", "welches", "welchen", "welchem", "seit", "bis",
+];
+
+/// Nouns that say what kind of answer is wanted ("Nach welchen *Grundsätzen* …",
+/// "Welche *Rolle* …"), not what it is about: a passage answers with its own words.
+const ANSWER_TYPE_NOUNS: &[&str] = &[
+    "Art",
+    "Weise",
+    "Grundsatz",
+    "Grundsätze",
+    "Prinzip",
+    "Prinzipien",
+    "Aufgabe",
+    "Aufgaben",
+    "Rolle",
+    "Ziel",
+    "Ziele",
+    "Maßnahme",
+    "Maßnahmen",
+    "Stand",
+    "Beispiel",
+    "Beispiele",
+    "Bereich",
+    "Bereiche",
+    "Thema",
+    "Themen",
+    "Schwerpunkt",
+    "Schwerpunkte",
+    "Frage",
+    "Fragen",
+    "Möglichkeit",
+    "Möglichkeiten",
+    "Ansatz",
+    "Ansätze",
+    "Form",
+    "Rahmen",
+    "Umfang",
+    "Zweck",
+    "Inhalt",
+    "Inhalte",
+    "Ergebnis",
+    "Ergebnisse",
+    "Vorteil",
+    "Vorteile",
+    "Punkt",
+    "Punkte",
+    "Angabe",
+    "Angaben",
+    "Information",
+    "Informationen",
+    "Details",
+    "Überblick",
+];
+
+/// Words that name the documents themselves ("laut ihren Berichten", "in der
+/// KI-Strategie"): besides these, the words of the catalog's titles.
+const DOCUMENT_WORDS: &[&str] = &[
+    "Bericht",
+    "Berichte",
+    "Berichten",
+    "Dokument",
+    "Dokumente",
+    "laut",
+];
+
+/// The *focus* of a German question: the analysed terms of its nouns (words in upper
+/// case) without question words, answer-type nouns, the words that name a state or the
+/// documents (catalog titles), terms in more than half of the passages, and the joined
+/// form of a hyphenated compound whose parts are terms. Terms the documents never use
+/// are kept: they are what the documents cannot answer.
+pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
+    let mut excluded: HashSet<String> = crate::retrieve::detect_states(question)
+        .iter()
+        .flat_map(|n| analyze(&n.phrase))
+        .collect();
+    for words in [QUESTION_WORDS, ANSWER_TYPE_NOUNS, DOCUMENT_WORDS] {
+        excluded.extend(words.iter().flat_map(|w| analyze(w)));
+    }
+    for doc in &index.store.docs {
+        excluded.extend(analyze(&doc.title));
+        excluded.extend(analyze(&doc.short_title));
+    }
+    excluded.extend(hyphen_joins(question));
+    let nouns: Vec<&str> = question
+        .split_whitespace()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .collect();
+    let half = (index.store.chunks.len() / 2) as u64;
+    let mut seen = HashSet::new();
+    analyze(&nouns.join(" "))
+        .into_iter()
+        .filter(|t| !excluded.contains(t) && index.backend.doc_freq(t) <= half)
+        .filter(|t| seen.insert(t.clone()))
+        .collect()
+}
+
+/// The joined forms of a text's hyphenated compounds whose parts are terms of their own
+/// (`KI-Professuren` → `kiprofessur`, counted as `ki` and `professur`).
+pub fn hyphen_joins(text: &str) -> HashSet<String> {
+    let mut joined = HashSet::new();
+    for word in text.split_whitespace() {
+        let parts: Vec<&str> = word.split(['-', '@', '‐', '‑']).collect();
+        if parts.len() > 1 {
+            let part_terms: HashSet<String> = parts.iter().flat_map(|p| analyze(p)).collect();
+            joined.extend(
+                analyze(word)
+                    .into_iter()
+                    .filter(|t| !part_terms.contains(t)),
+            );
+        }
+    }
+    joined
+}
+
+/// Shortest term that also matches as the head or the first part of a compound.
+pub const MIN_COMPOUND_PART: usize = 5;
+/// Shortest modifier and head when a compound term is matched part by part.
+const MIN_MODIFIER: usize = 3;
+const MIN_HEAD: usize = 4;
+
+/// True when the analysed words of a text hold `term`: as a word, or (for a term of at
+/// least [`MIN_COMPOUND_PART`] letters) as the head or the first part of a German
+/// compound (`Zentren` in `Exzellenzzentren`, `Polizei` in `Polizeipräsidium`).
+pub fn holds_term(words: &HashSet<String>, term: &str) -> bool {
+    words.contains(term)
+        || (term.chars().count() >= MIN_COMPOUND_PART
+            && words
+                .iter()
+                .any(|w| w.len() > term.len() && (w.ends_with(term) || w.starts_with(term))))
+}
+
+/// True when the analysed words of a text support a focus term: [`holds_term`]; the term
+/// begins one of the words (stems of one word differ: `mus` for "Museen", `museum` for
+/// "Museum") or, from [`MIN_COMPOUND_PART`] letters, lies inside one (`ministeri` in
+/// "Staatsministerium"); or a compound term whose head the words hold (as a word, its end
+/// or its beginning) and whose modifier (without a linking `s`) begins one of the words:
+/// `landesstrategi` is supported by "landeseigene KI-Strategie", `steuerverwalt` is not
+/// by "Verwaltung" alone.
+pub fn supports(words: &HashSet<String>, term: &str) -> bool {
+    let begins = |part: &str| words.iter().any(|w| w.starts_with(part));
+    let letters = term.chars().count();
+    if holds_term(words, term)
+        || (letters >= MIN_MODIFIER && begins(term))
+        || (letters >= MIN_COMPOUND_PART && words.iter().any(|w| w.contains(term)))
+    {
+        return true;
+    }
+    let chars: Vec<(usize, char)> = term.char_indices().collect();
+    (MIN_MODIFIER..chars.len().saturating_sub(MIN_HEAD - 1)).any(|i| {
+        let (modifier, head) = term.split_at(chars[i].0);
+        let head_held = words.contains(head)
+            || words
+                .iter()
+                .any(|w| w.len() > head.len() && (w.ends_with(head) || w.starts_with(head)));
+        let stem = modifier.strip_suffix('s').unwrap_or(modifier);
+        head_held
+            && [modifier, stem]
+                .iter()
+                .any(|m| m.chars().count() >= MIN_MODIFIER && begins(m))
+    })
 }
 
 /// Builds the answer from the ranked hits.
@@ -274,5 +488,41 @@ pub fn answer(index: &Index, question: &str, hits: &[Hit], policy: &AbstainPolic
     Answer {
         text,
         abstained: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(ws: &[&str]) -> HashSet<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn a_compound_is_supported_by_its_parts_only_when_both_occur() {
+        let landeseigene_strategie = words(&["landeseig", "kistrategi"]);
+        assert!(supports(&landeseigene_strategie, "landesstrategi"));
+        assert!(supports(&words(&["polizeiprasidium"]), "polizei"));
+        assert!(supports(&words(&["staatsministerium"]), "ministeri"));
+        assert!(supports(&words(&["museum"]), "mus"));
+        assert!(!supports(&words(&["verwalt", "kianwend"]), "steuerverwalt"));
+        assert!(!supports(&words(&["supercomput"]), "grafikprozessor"));
+    }
+
+    #[test]
+    fn a_year_is_no_quantity() {
+        assert!(!holds(
+            "Der Rechner wurde im Frühjahr 2023 errichtet.",
+            Wanted::Quantity
+        ));
+        assert!(holds(
+            "Mit über 350 Mitgliedern ist der Verein groß.",
+            Wanted::Quantity
+        ));
+        assert!(holds(
+            "Der Rechner wurde im Frühjahr 2023 errichtet.",
+            Wanted::Time
+        ));
     }
 }

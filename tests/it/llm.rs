@@ -18,7 +18,7 @@ const GOOD: &str = "Welche Aufgaben hat die Taskforce KI in Berlin?";
 const BAD_CITATIONS: &str = "Was plant Bayern für den Mittelstand?";
 const SERVER_ERROR: &str = "Wie fördert Sachsen die KI-Forschung?";
 const SLOW: &str = "Welche KI-Projekte gibt es in Hamburg?";
-const MALFORMED: &str = "Was macht Niedersachsen mit KI in der Justiz?";
+const MALFORMED: &str = "Wie will Niedersachsen mit einem KI-Reallabor Rechtssicherheit schaffen?";
 const CUT_OFF: &str = "Wie setzt Nordrhein-Westfalen KI in der Verwaltung ein?";
 
 /// The LLM's time limit in the API tests.
@@ -31,7 +31,7 @@ fn fake() -> &'static Fake {
             ("Mittelstand", Behavior::BadCitations),
             ("Forschung", Behavior::ServerError),
             ("Hamburg", Behavior::Slow),
-            ("Justiz", Behavior::Malformed),
+            ("Rechtssicherheit", Behavior::Malformed),
             ("Nordrhein", Behavior::CutOff),
             ("Gedicht", Behavior::Echo),
         ])

@@ -295,6 +295,29 @@ fn questions_the_documents_do_not_answer_get_an_honest_abstention() {
     }
 }
 
+#[test]
+fn near_miss_questions_abstain_and_their_answerable_neighbours_do_not() {
+    let mut engine = util::engine();
+    // About a state or a project of the documents, asking what they do not say.
+    for question in [
+        "Welche KI-Anwendungen nutzt die Bundeswehr in Bayern?",
+        "Welchen Ethikrat für Künstliche Intelligenz hat Rheinland-Pfalz eingerichtet?",
+        "Wie hoch ist der Stromverbrauch des hessischen Supercomputers fortytwo?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(res.abstained, "{question:?} was answered: {}", res.answer);
+    }
+    // The same subjects, asking what they do say, partly in other words.
+    for question in [
+        "Wann wurde der hessische KI-Supercomputer fortytwo errichtet?",
+        "Welche Einrichtungen nennt Hessen als Leuchttürme der KI?",
+        "Mit welchen Unikliniken sind sächsische Universitäten an Konsortien der Medizininformatik beteiligt?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(!res.abstained, "{question:?} abstained");
+    }
+}
+
 /// Splits an answer into (sentence, citation number) pairs at its `[n]` markers.
 fn cited_sentences(answer: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
