@@ -8,7 +8,8 @@
 # tests of the web chat (scripts/e2e.sh installs chromium and playwright-core when
 # missing), the OpenAI facade with the official `openai` package (scripts/test-facade.sh),
 # a 15 s load test (scripts/soak.sh), a short schema-based API fuzz run
-# (scripts/fuzz-api.sh, schemathesis), then prints answer quality on the shared dev set
+# (scripts/fuzz-api.sh, schemathesis), the PostgreSQL backend against a real server
+# (scripts/test-postgres.sh), then prints answer quality on the shared dev set
 # when it is there, failing when it falls below the guard figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,6 +28,7 @@ scripts/e2e.sh
 scripts/test-facade.sh
 scripts/soak.sh 15       # 32 clients on loopback for 15 s: no errors, no dead server
 scripts/fuzz-api.sh 200  # schemathesis from /openapi.json: no 5xx, responses match the schema
+scripts/test-postgres.sh # PostgreSQL 18 + pgvector from PyPI: build, parity, kill -9, outage
 
 dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then

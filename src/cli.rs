@@ -63,6 +63,19 @@ struct GlobalArgs {
     /// LLM sampling temperature [default: 0.1]
     #[arg(long, env = "BELEGT_LLM_TEMPERATURE", global = true)]
     llm_temperature: Option<f32>,
+    /// Keep the index in PostgreSQL (with pgvector) instead of the index folder, e.g.
+    /// postgres://belegt@db.internal/belegt; a password is never printed [default: off]
+    #[arg(long, env = "BELEGT_STORE", global = true, value_name = "POSTGRES_URL")]
+    store: Option<String>,
+    /// Read from this PostgreSQL streaming replica; `index` still writes to --store
+    #[arg(
+        long,
+        env = "BELEGT_STORE_READ_URL",
+        global = true,
+        value_name = "POSTGRES_URL",
+        requires = "store"
+    )]
+    store_read_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +249,8 @@ pub fn run(cli: Cli) -> Result<()> {
             llm_timeout_secs: g.llm_timeout_secs,
             llm_max_tokens: g.llm_max_tokens,
             llm_temperature: g.llm_temperature,
+            store: g.store,
+            store_read_url: g.store_read_url,
         }
         .with_file()
         .map_err(anyhow::Error::msg)?,

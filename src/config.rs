@@ -14,6 +14,8 @@ use crate::answer::llm::LlmSettings;
 use crate::corpus::catalog::CATALOG_FILE;
 use crate::corpus::chunk::ChunkParams;
 use crate::embed::{ModelSource, ModelSpec};
+use crate::index::Location;
+use crate::index::postgres::PgSettings;
 
 /// Name of the default offline model's directory under `$BELEGT_HOME/models/`.
 pub const DEFAULT_MODEL_DIR: &str = "multilingual-e5-small-q4";
@@ -55,6 +57,10 @@ pub struct Overrides {
     pub llm_max_tokens: Option<u32>,
     /// LLM sampling temperature.
     pub llm_temperature: Option<f32>,
+    /// PostgreSQL URL of a shared index; `None` = the index folder.
+    pub store: Option<String>,
+    /// PostgreSQL URL of a streaming replica to read from.
+    pub store_read_url: Option<String>,
 }
 
 /// Resolved configuration.
@@ -74,6 +80,18 @@ pub struct Config {
     pub compare: crate::answer::compare::ComparePolicy,
     /// The LLM endpoint for drafted answers; `None` = extractive answers only.
     pub llm: Option<LlmSettings>,
+    /// A PostgreSQL database holding the index instead of `index_dir`.
+    pub postgres: Option<PgSettings>,
+}
+
+impl Config {
+    /// Where the index lives.
+    pub fn location(&self) -> Location {
+        match &self.postgres {
+            Some(settings) => Location::Postgres(settings.clone()),
+            None => Location::Files(self.index_dir.clone()),
+        }
+    }
 }
 
 /// `$BELEGT_HOME`, else `$HOME/.local/share/belegt`.
@@ -204,6 +222,13 @@ impl Config {
                     timeout: std::time::Duration::from_secs(o.llm_timeout_secs.unwrap_or(20)),
                     max_tokens: o.llm_max_tokens.unwrap_or(600),
                     temperature: o.llm_temperature.unwrap_or(0.1),
+                }),
+            postgres: o
+                .store
+                .filter(|u| !u.trim().is_empty())
+                .map(|url| PgSettings {
+                    read_url: o.store_read_url.filter(|u| !u.trim().is_empty()),
+                    ..PgSettings::new(url.trim())
                 }),
         }
     }

@@ -30,9 +30,11 @@ impl Engine {
     pub fn open(config: Config) -> Result<Engine, IndexError> {
         let (embedder, index) = load_in_parallel(&config);
         let embedder = embedder?;
-        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        let index = index?.check(&config.index_dir, &expected)?;
-        index.vectors.build_graph_in_background();
+        let location = config.location();
+        let expected =
+            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
+        let index = index?.check(&location, &expected)?;
+        index.backend.start_background_work();
         Ok(Engine {
             config,
             embedder,
@@ -48,10 +50,12 @@ impl Engine {
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
         let (embedder, index) = load_in_parallel(&config);
         let embedder = embedder?;
-        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        match index.and_then(|index| index.check(&config.index_dir, &expected)) {
+        let location = config.location();
+        let expected =
+            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
+        match index.and_then(|index| index.check(&location, &expected)) {
             Ok(index) => {
-                index.vectors.build_graph_in_background();
+                index.backend.start_background_work();
                 Ok((
                     Engine {
                         config,
@@ -70,8 +74,10 @@ impl Engine {
 
     /// Opens the index for an already loaded model.
     pub fn open_with(config: Config, embedder: Embedder) -> Result<Engine, IndexError> {
-        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        let index = index::open(&config.index_dir, &expected)?;
+        let location = config.location();
+        let expected =
+            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
+        let index = index::open_at(&location, &expected)?;
         Ok(Engine {
             config,
             embedder,
@@ -86,8 +92,10 @@ impl Engine {
         embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
-        let expected = Index::expected(&config.seeds_dir, &embedder, config.chunking)?;
-        match index::open(&config.index_dir, &expected) {
+        let location = config.location();
+        let expected =
+            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
+        match index::open_at(&location, &expected) {
             Ok(index) => Ok((
                 Engine {
                     config,
@@ -111,9 +119,10 @@ impl Engine {
         expected: &index::manifest::Expected,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, Option<BuildReport>), IndexError> {
-        match index::build(
+        let location = config.location();
+        match index::build_at(
             &config.seeds_dir,
-            &config.index_dir,
+            &location,
             &embedder,
             config.chunking,
             progress,
@@ -121,8 +130,8 @@ impl Engine {
             Ok(report) => Ok((Self::open_with(config, embedder)?, Some(report))),
             Err(IndexError::Busy { .. }) => {
                 eprintln!("belegt: another process is building the index; waiting for it");
-                index::wait_for_build(&config.index_dir)?;
-                let index = index::open(&config.index_dir, expected)?;
+                index::wait_for_build_at(&location)?;
+                let index = index::open_at(&location, expected)?;
                 Ok((
                     Engine {
                         config,
@@ -142,9 +151,9 @@ impl Engine {
         embedder: Embedder,
         progress: impl FnMut(Stage),
     ) -> Result<(Engine, BuildReport), IndexError> {
-        let report = index::build(
+        let report = index::build_at(
             &config.seeds_dir,
-            &config.index_dir,
+            &config.location(),
             &embedder,
             config.chunking,
             progress,
@@ -153,7 +162,7 @@ impl Engine {
     }
 
     /// Ranked passages for a request.
-    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, EmbedError> {
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let t = Instant::now();
         let outcome = retrieve::search(&self.index, &self.embedder, req)?;
         Ok(SearchResponse::new(
@@ -168,13 +177,13 @@ impl Engine {
     /// Länder …") without explicit filters is answered from the state-by-state
     /// comparison: one finding per state with a finding, and `comparison` holds the
     /// table; without any finding the answer abstains.
-    pub fn ask(&self, req: &SearchRequest) -> Result<AskResponse, EmbedError> {
+    pub fn ask(&self, req: &SearchRequest) -> Result<AskResponse, IndexError> {
         let t = Instant::now();
         let filters = retrieve::resolve_filters(req);
         let qv = self.embedder.embed_query(&req.query)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
-        let hits = retrieve::search_with_vector(&self.index, &req.query, &qv, &filters, req.k);
+        let hits = retrieve::search_with_vector(&self.index, &req.query, &qv, &filters, req.k)?;
         let outcome = retrieve::SearchOutcome {
             hits,
             filters,
@@ -204,7 +213,7 @@ impl Engine {
             &across.topic,
             &qv,
             &self.config.compare,
-        );
+        )?;
         let mut table = CompareResponse::new(
             &self.index,
             &req.query,
@@ -238,13 +247,13 @@ impl Engine {
 
     /// The state-by-state comparison on a topic (a question's cross-state frame,
     /// "Welche Länder …", is dropped from what is compared).
-    pub fn compare(&self, topic: &str) -> Result<CompareResponse, EmbedError> {
+    pub fn compare(&self, topic: &str) -> Result<CompareResponse, IndexError> {
         let t = Instant::now();
         let qv = self.embedder.embed_query(topic)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
         let subject = retrieve::cross_state(topic).map_or_else(|| topic.to_string(), |c| c.topic);
-        let comparison = compare::compare(&self.index, topic, &subject, &qv, &self.config.compare);
+        let comparison = compare::compare(&self.index, topic, &subject, &qv, &self.config.compare)?;
         Ok(CompareResponse::new(
             &self.index,
             topic,
@@ -265,11 +274,11 @@ impl Engine {
 fn load_in_parallel(config: &Config) -> (Result<Embedder, EmbedError>, Result<Index, IndexError>) {
     let started = Instant::now();
     let loaded = std::thread::scope(|s| {
-        let index = s.spawn(|| index::open_unchecked(&config.index_dir));
+        let index = s.spawn(|| index::open_unchecked_at(&config.location()));
         let embedder = Embedder::load(&config.model);
         let index = index.join().unwrap_or_else(|_| {
             Err(IndexError::Corrupt {
-                dir: config.index_dir.clone(),
+                dir: config.location().label(),
                 message: "opening it panicked".into(),
             })
         });

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::answer;
 use crate::answer::compare::{self, Status};
 use crate::corpus::StateCode;
-use crate::embed::EmbedError;
 use crate::engine::Engine;
+use crate::index::IndexError;
 use crate::retrieve::{self, SearchRequest};
 
 /// One evaluation question.
@@ -162,7 +162,7 @@ fn score_comparison(
     engine: &Engine,
     item: &EvalItem,
     r: &mut ItemResult,
-) -> Result<(), EmbedError> {
+) -> Result<(), IndexError> {
     let qv = engine.embedder.embed_query(&item.question)?;
     let across = retrieve::cross_state(&item.question);
     let topic = across
@@ -174,7 +174,7 @@ fn score_comparison(
         &topic,
         &qv,
         &engine.config.compare,
-    );
+    )?;
     let store = &engine.index.store;
     let quotes_of = |state: &str| item.state_evidence.get(state).cloned().unwrap_or_default();
     r.cross_state_detected = Some(across.is_some());
@@ -269,7 +269,7 @@ pub struct Report {
 
 /// Runs every question through `search` (k = 10) and `ask` (default k); compare items
 /// also through the state-by-state comparison, whose findings are the states they cite.
-pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, EmbedError> {
+pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, IndexError> {
     let mut results = Vec::new();
     for item in items {
         let req = SearchRequest {
@@ -332,7 +332,7 @@ pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, 
                 &across.topic,
                 &qv,
                 &engine.config.compare,
-            );
+            )?;
             r.abstained = cmp.findings().next().is_none();
         }
         results.push(r);

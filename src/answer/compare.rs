@@ -29,8 +29,8 @@ use std::ops::Range;
 
 use crate::answer::extractive::holds_term;
 use crate::corpus::{StateCode, sentence};
-use crate::index::Index;
 use crate::index::lexical::{LexicalFilter, analyze};
+use crate::index::{Index, IndexError};
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::{detect_states, looks_english};
 
@@ -178,10 +178,10 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
     analyze(&source)
         .into_iter()
         .filter(|t| !state_terms.contains(t) && !joined.contains(t))
-        .filter(|t| (1..=half).contains(&index.lexical.doc_freq(t)))
+        .filter(|t| (1..=half).contains(&index.backend.doc_freq(t)))
         .filter(|t| seen.insert(t.clone()))
         .map(|t| {
-            let idf = index.lexical.idf(&t);
+            let idf = index.backend.idf(&t);
             (t, idf)
         })
         .collect()
@@ -207,17 +207,16 @@ pub fn compare(
     topic: &str,
     question_vector: &[f32],
     policy: &ComparePolicy,
-) -> Comparison {
+) -> Result<Comparison, IndexError> {
     let store = &index.store;
     let n = store.chunks.len();
     let english = looks_english(question) || looks_english(topic);
     let key = key_terms(index, topic, english);
     let all: Vec<usize> = (0..n).collect();
-    let dense = index.vectors.search(question_vector, n, Some(&all));
+    let dense = index.backend.dense(question_vector, n, Some(&all))?;
     let lexical = index
-        .lexical
-        .search(topic, n.max(1), &LexicalFilter::default())
-        .unwrap_or_default();
+        .backend
+        .lexical(topic, n.max(1), &LexicalFilter::default())?;
     let lexical_weight = if english { 0.3 } else { 1.0 };
     let similarity: HashMap<usize, f32> = dense.iter().copied().collect();
     let bm25: HashMap<usize, f32> = lexical.iter().copied().collect();
@@ -287,12 +286,12 @@ pub fn compare(
     // "Report") are no evidence of the topic.
     let by_similarity = english;
     decide(&mut rows, by_similarity, policy);
-    Comparison {
+    Ok(Comparison {
         topic: topic.to_string(),
         key_terms: key.into_iter().map(|k| k.0).collect(),
         by_similarity,
         rows,
-    }
+    })
 }
 
 /// Applies the policy to rows whose candidates are known.

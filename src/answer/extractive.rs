@@ -204,7 +204,7 @@ fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
         .into_iter()
         .collect::<HashSet<String>>()
         .into_iter()
-        .filter(|t| !state_terms.contains(t) && index.lexical.doc_freq(t) > 0)
+        .filter(|t| !state_terms.contains(t) && index.backend.doc_freq(t) > 0)
         .collect();
     if key.is_empty() {
         return Some(false);
@@ -238,7 +238,7 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         .iter()
         .flat_map(|h| analyze(&index.store.indexed_text(h.chunk)))
         .collect();
-    let weight = |t: &String| index.lexical.idf(t);
+    let weight = |t: &String| index.backend.idf(t);
     let total: f32 = terms.iter().map(weight).sum();
     let covered: f32 = terms
         .iter()
@@ -249,17 +249,17 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         1.0
     } else {
         let focus = focus_terms(index, question);
-        let total: f32 = focus.iter().map(|t| index.lexical.idf(t)).sum();
+        let total: f32 = focus.iter().map(|t| index.backend.idf(t)).sum();
         let (held, missing): (Vec<&String>, Vec<&String>) =
             focus.iter().partition(|t| supports(&cited, t));
         // A generic word of the corpus ("Projekte" in reports on AI projects) that the
         // passages happen to lack says little; only a missing specific one counts.
         let specific = (index.store.chunks.len() as f32 * MAX_SPECIFIC_SHARE) as u64;
-        let held: f32 = held.iter().map(|t| index.lexical.idf(t)).sum();
+        let held: f32 = held.iter().map(|t| index.backend.idf(t)).sum();
         if total > 0.0
             && missing
                 .iter()
-                .any(|t| index.lexical.doc_freq(t) <= specific)
+                .any(|t| index.backend.doc_freq(t) <= specific)
         {
             held / total
         } else {
@@ -373,7 +373,7 @@ pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     analyze(&nouns.join(" "))
         .into_iter()
-        .filter(|t| !excluded.contains(t) && index.lexical.doc_freq(t) <= half)
+        .filter(|t| !excluded.contains(t) && index.backend.doc_freq(t) <= half)
         .filter(|t| seen.insert(t.clone()))
         .collect()
 }

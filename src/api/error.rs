@@ -72,6 +72,16 @@ impl ApiError {
         }
     }
 
+    /// 503: the index's database cannot be reached (logged with its cause).
+    pub fn database_unavailable(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%cause, "index database unavailable");
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "database_unavailable",
+            message: "the index database cannot be reached; try again shortly".into(),
+        }
+    }
+
     /// 500: logged with its cause; the client learns nothing internal.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(%cause, "request failed");
@@ -122,6 +132,15 @@ impl From<JsonRejection> for ApiError {
             status,
             code,
             message: r.body_text(),
+        }
+    }
+}
+
+impl From<crate::index::IndexError> for ApiError {
+    fn from(e: crate::index::IndexError) -> ApiError {
+        match e {
+            crate::index::IndexError::Database { .. } => ApiError::database_unavailable(e),
+            other => ApiError::internal(other),
         }
     }
 }

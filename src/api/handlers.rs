@@ -140,7 +140,7 @@ pub(crate) async fn run_ask(
     )?;
     check_docs(&ready, &req.docs)?;
     let mut response = app
-        .blocking(move || ready.engine.ask(&req).map_err(ApiError::internal))
+        .blocking(move || ready.engine.ask(&req).map_err(ApiError::from))
         .await?;
     let asked = body.question.trim().to_string();
     if response.question != asked {
@@ -285,7 +285,7 @@ pub async fn search(
     )?;
     check_docs(&ready, &req.docs)?;
     let response = app
-        .blocking(move || ready.engine.search(&req).map_err(ApiError::internal))
+        .blocking(move || ready.engine.search(&req).map_err(ApiError::from))
         .await?;
     Ok(Json(response))
 }
@@ -298,7 +298,7 @@ pub async fn compare(
     let ready = app.ready()?;
     let topic = SearchRequest::parse(&body.topic, &[], &[], DEFAULT_K)?.query;
     let response = app
-        .blocking(move || ready.engine.compare(&topic).map_err(ApiError::internal))
+        .blocking(move || ready.engine.compare(&topic).map_err(ApiError::from))
         .await?;
     Ok(Json(response))
 }
@@ -418,6 +418,10 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// `GET /readyz`: 200 once the index is loaded, else 503.
 pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let ready = app.ready()?;
+    // With a database behind the index: ready only while it answers.
+    let probe = ready.clone();
+    app.blocking(move || probe.index.backend.healthy().map_err(ApiError::from))
+        .await?;
     Ok(Json(serde_json::json!({
         "status": "ready",
         "documents": ready.index.store.docs.len(),

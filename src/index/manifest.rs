@@ -52,8 +52,9 @@ pub struct Expected {
     pub model_id: String,
     /// Vector dimension.
     pub dim: usize,
-    /// Fingerprint of the seeds.
-    pub corpus_hash: String,
+    /// Fingerprint of the seeds; `None` = whatever documents the index holds (a
+    /// database is the source of truth for the replicas that serve from it).
+    pub corpus_hash: Option<String>,
     /// Chunking parameters.
     pub chunking: ChunkParams,
 }
@@ -73,7 +74,11 @@ impl Manifest {
                 self.model_id, self.dim, expected.model_id, expected.dim
             ));
         }
-        if self.corpus_hash != expected.corpus_hash {
+        if expected
+            .corpus_hash
+            .as_ref()
+            .is_some_and(|h| h != &self.corpus_hash)
+        {
             return Some("the documents in the seeds folder changed since it was built".into());
         }
         if self.chunking != expected.chunking {

@@ -10,8 +10,10 @@
 //! **Invariant:** a reader only ever follows `CURRENT`, which only ever names a complete
 //! generation; an index is only used when its manifest matches (see [`manifest`]).
 
+pub mod backend;
 pub mod lexical;
 pub mod manifest;
+pub mod postgres;
 pub mod store;
 pub mod vector;
 
@@ -60,6 +62,14 @@ pub enum IndexError {
         /// What is wrong.
         message: String,
     },
+    /// The database failed or cannot be reached (the URL is shown without password).
+    #[error("database {target}: {message}")]
+    Database {
+        /// The database URL, password redacted.
+        target: String,
+        /// What failed.
+        message: String,
+    },
     /// Another build holds the lock.
     #[error("another `belegt index` is running on {}", dir.display())]
     Busy {
@@ -92,12 +102,8 @@ pub struct Index {
     pub manifest: Manifest,
     /// Documents and chunks.
     pub store: Store,
-    /// Passage vectors.
-    pub vectors: VectorIndex,
-    /// BM25 index.
-    pub lexical: LexicalIndex,
-    /// The generation directory it was loaded from.
-    pub dir: PathBuf,
+    /// Where the vectors and postings are searched (embedded files or PostgreSQL).
+    pub backend: Box<dyn backend::SearchBackend>,
 }
 
 /// Stages of a build, for progress display.
@@ -146,6 +152,54 @@ pub struct Timings {
     pub total: f64,
 }
 
+/// Where an index lives: files in a folder (the default) or a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// An index folder (`embeddings/`).
+    Files(PathBuf),
+    /// A database with pgvector.
+    Postgres(postgres::PgSettings),
+}
+
+/// Opens the live generation at `location`, checked against `expected`.
+pub fn open_at(location: &Location, expected: &Expected) -> Result<Index, IndexError> {
+    match location {
+        Location::Files(dir) => open(dir, expected),
+        Location::Postgres(settings) => {
+            let (manifest, store, search) = postgres::open(settings, expected)?;
+            Ok(Index {
+                manifest,
+                store,
+                backend: Box::new(search),
+            })
+        }
+    }
+}
+
+/// Builds a new generation of the seeds at `location` and makes it live.
+pub fn build_at(
+    seeds_dir: &Path,
+    location: &Location,
+    embedder: &Embedder,
+    params: ChunkParams,
+    progress: impl FnMut(Stage),
+) -> Result<BuildReport, IndexError> {
+    match location {
+        Location::Files(dir) => build(seeds_dir, dir, embedder, params, progress),
+        Location::Postgres(settings) => {
+            postgres::build(seeds_dir, settings, embedder, params, progress)
+        }
+    }
+}
+
+/// Blocks until no build runs at `location`.
+pub fn wait_for_build_at(location: &Location) -> Result<(), IndexError> {
+    match location {
+        Location::Files(dir) => wait_for_build(dir),
+        Location::Postgres(settings) => postgres::wait_for_build(settings),
+    }
+}
+
 /// Blocks until no build holds the lock on `index_dir` (returns at once when none does).
 /// A server starting while another process builds the same index waits for it and then
 /// opens the result instead of failing or building a second time.
@@ -178,24 +232,14 @@ pub fn build(
         });
     }
 
-    progress(Stage::Prepare);
-    let t = Instant::now();
-    let corpus_hash = manifest::corpus_fingerprint(seeds_dir)?;
-    let docs: Vec<Document> = catalog::load(seeds_dir)?
-        .into_iter()
-        .map(Document::prepare)
-        .collect();
-    let store = make_store(&docs, params, &|t: &str| embedder.count_tokens(t));
-    let prepare = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let texts: Vec<String> = (0..store.chunks.len())
-        .map(|i| store.indexed_text(i))
-        .collect();
-    let total = texts.len();
-    progress(Stage::Embed { done: 0, total });
-    let vectors = embedder.embed_passages(&texts, |done| progress(Stage::Embed { done, total }))?;
-    let embed = t.elapsed().as_secs_f64();
+    let Prepared {
+        store,
+        texts,
+        vectors,
+        corpus_hash,
+        prepare,
+        embed,
+    } = prepare_corpus(seeds_dir, embedder, params, &mut progress)?;
 
     progress(Stage::Write);
     let t = Instant::now();
@@ -304,6 +348,56 @@ pub fn build(
             total: started.elapsed().as_secs_f64(),
         },
         generation,
+    })
+}
+
+/// The corpus read, chunked and embedded: what every storage backend writes.
+pub struct Prepared {
+    /// Documents and chunks.
+    pub store: Store,
+    /// Each chunk's indexed text (header + text), as embedded and lexically indexed.
+    pub texts: Vec<String>,
+    /// Each chunk's passage vector.
+    pub vectors: Vec<Vec<f32>>,
+    /// Fingerprint of the seeds.
+    pub corpus_hash: String,
+    /// Seconds spent reading, normalizing and chunking.
+    pub prepare: f64,
+    /// Seconds spent embedding.
+    pub embed: f64,
+}
+
+/// Reads, chunks and embeds the seeds in `seeds_dir`.
+pub fn prepare_corpus(
+    seeds_dir: &Path,
+    embedder: &Embedder,
+    params: ChunkParams,
+    progress: &mut impl FnMut(Stage),
+) -> Result<Prepared, IndexError> {
+    progress(Stage::Prepare);
+    let t = Instant::now();
+    let corpus_hash = manifest::corpus_fingerprint(seeds_dir)?;
+    let docs: Vec<Document> = catalog::load(seeds_dir)?
+        .into_iter()
+        .map(Document::prepare)
+        .collect();
+    let store = make_store(&docs, params, &|t: &str| embedder.count_tokens(t));
+    let prepare = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let texts: Vec<String> = (0..store.chunks.len())
+        .map(|i| store.indexed_text(i))
+        .collect();
+    let total = texts.len();
+    progress(Stage::Embed { done: 0, total });
+    let vectors = embedder.embed_passages(&texts, |done| progress(Stage::Embed { done, total }))?;
+    Ok(Prepared {
+        store,
+        texts,
+        vectors,
+        corpus_hash,
+        prepare,
+        embed: t.elapsed().as_secs_f64(),
     })
 }
 
@@ -431,26 +525,51 @@ pub fn open(index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> 
         });
     }
     let index = load_generation(index_dir, generation, manifest)?;
-    index.vectors.build_graph_in_background();
+    index.backend.start_background_work();
     Ok(index)
 }
 
 /// Opens the current generation without knowing the model yet (so that it can load
 /// while the model does); the caller must check it with [`Index::check`] before use,
-/// and start its HNSW graph (`vectors.build_graph_in_background()`) once the model is
-/// loaded (until then, dense searches scan all vectors exactly).
+/// and start its background work (`backend.start_background_work()`, the HNSW graph)
+/// once the model is loaded (until then, dense searches scan all vectors exactly).
 pub fn open_unchecked(index_dir: &Path) -> Result<Index, IndexError> {
     let generation = current_generation(index_dir)?;
     let manifest = read_manifest(index_dir, &generation)?;
     load_generation(index_dir, generation, manifest)
 }
 
+/// [`open_unchecked`] for any location.
+pub fn open_unchecked_at(location: &Location) -> Result<Index, IndexError> {
+    match location {
+        Location::Files(dir) => open_unchecked(dir),
+        Location::Postgres(settings) => {
+            let (manifest, store, search) = postgres::open_unchecked(settings)?;
+            Ok(Index {
+                manifest,
+                store,
+                backend: Box::new(search),
+            })
+        }
+    }
+}
+
+impl Location {
+    /// The folder, or the database URL without its password.
+    pub fn label(&self) -> PathBuf {
+        match self {
+            Location::Files(dir) => dir.clone(),
+            Location::Postgres(settings) => postgres::redact(&settings.url).into(),
+        }
+    }
+}
+
 impl Index {
     /// `Err(Stale)` when the index was not built for `expected` (model, seeds, chunking).
-    pub fn check(self, index_dir: &Path, expected: &Expected) -> Result<Index, IndexError> {
+    pub fn check(self, location: &Location, expected: &Expected) -> Result<Index, IndexError> {
         match self.manifest.mismatch(expected) {
             Some(reason) => Err(IndexError::Stale {
-                dir: index_dir.to_path_buf(),
+                dir: location.label(),
                 reason,
             }),
             None => Ok(self),
@@ -507,9 +626,11 @@ fn load_generation(
     Ok(Index {
         manifest,
         store,
-        vectors,
-        lexical,
-        dir: generation,
+        backend: Box::new(backend::Embedded {
+            vectors,
+            lexical,
+            dir: generation,
+        }),
     })
 }
 
@@ -549,8 +670,28 @@ impl Index {
         Ok(Expected {
             model_id: embedder.info().id.clone(),
             dim: embedder.info().dim,
-            corpus_hash: manifest::corpus_fingerprint(seeds_dir)?,
+            corpus_hash: Some(manifest::corpus_fingerprint(seeds_dir)?),
             chunking,
         })
+    }
+
+    /// What an index at `location` must match: for files, the seeds as they are now; for
+    /// a database, only model and format (replicas need no seeds; `belegt index --store`
+    /// is what brings the database up to date).
+    pub fn expected_at(
+        location: &Location,
+        seeds_dir: &Path,
+        embedder: &Embedder,
+        chunking: ChunkParams,
+    ) -> Result<Expected, IndexError> {
+        match location {
+            Location::Files(_) => Index::expected(seeds_dir, embedder, chunking),
+            Location::Postgres(_) => Ok(Expected {
+                model_id: embedder.info().id.clone(),
+                dim: embedder.info().dim,
+                corpus_hash: None,
+                chunking,
+            }),
+        }
     }
 }

@@ -6,9 +6,9 @@ pub mod query;
 use std::time::Instant;
 
 use crate::corpus::StateCode;
-use crate::embed::{EmbedError, Embedder};
-use crate::index::Index;
+use crate::embed::Embedder;
 use crate::index::lexical::LexicalFilter;
+use crate::index::{Index, IndexError};
 pub use fuse::Hit;
 pub use query::{CrossState, NamedState, cross_state, detect_states, follow_up_query};
 
@@ -185,13 +185,13 @@ pub fn search(
     index: &Index,
     embedder: &Embedder,
     req: &SearchRequest,
-) -> Result<SearchOutcome, EmbedError> {
+) -> Result<SearchOutcome, IndexError> {
     let filters = resolve_filters(req);
     let t = Instant::now();
     let qv = embedder.embed_query(&req.query)?;
     let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
-    let hits = search_with_vector(index, &req.query, &qv, &filters, req.k);
+    let hits = search_with_vector(index, &req.query, &qv, &filters, req.k)?;
     Ok(SearchOutcome {
         hits,
         filters,
@@ -209,7 +209,7 @@ pub fn search_with_vector(
     query_vector: &[f32],
     filters: &Filters,
     k: usize,
-) -> Vec<Hit> {
+) -> Result<Vec<Hit>, IndexError> {
     let store = &index.store;
     let state_codes: Vec<String> = filters
         .states
@@ -229,19 +229,16 @@ pub fn search_with_vector(
     });
     let depth = CANDIDATES.max(k);
     let dense = index
-        .vectors
-        .search(query_vector, depth, allowed.as_deref());
+        .backend
+        .dense(query_vector, depth, allowed.as_deref())?;
     let lexical_filter = LexicalFilter {
         states: state_codes,
         docs: filters.docs.clone(),
     };
-    let lexical = index
-        .lexical
-        .search(query, depth, &lexical_filter)
-        .unwrap_or_default();
+    let lexical = index.backend.lexical(query, depth, &lexical_filter)?;
     // English words rarely occur in German text; BM25 then adds mostly noise.
     let lexical_weight = if looks_english(query) { 0.3 } else { 1.0 };
-    fuse::rrf(&dense, &lexical, 1.0, lexical_weight, k)
+    Ok(fuse::rrf(&dense, &lexical, 1.0, lexical_weight, k))
 }
 
 #[cfg(test)]

@@ -121,6 +121,7 @@ fn top_ids(index: &Index, question: &str) -> Vec<String> {
         .embed_query(question)
         .expect("the question embeds");
     retrieve::search_with_vector(index, question, &v, &Filters::default(), 5)
+        .expect("the search runs")
         .iter()
         .map(|h| index.store.chunks[h.chunk].id.clone())
         .collect()
@@ -344,7 +345,7 @@ fn a_build_killed_at_any_point_leaves_the_previous_index_answering_and_the_next_
         // CURRENT names the old generation or, if the kill came after the switch, a
         // complete new one; either answers as before.
         assert!(
-            current == old || index.dir.join("manifest.json").is_file(),
+            current == old || util::embedded(&index).dir.join("manifest.json").is_file(),
             "killed after {ran:?}: CURRENT = {current}"
         );
         assert_eq!(

@@ -13,6 +13,7 @@ mod fake_llm;
 mod faults;
 mod index;
 mod llm;
+mod pg;
 mod retrieval;
 mod seeds;
 mod util;

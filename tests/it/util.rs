@@ -114,3 +114,11 @@ pub fn config_for(seeds_dir: &Path, index_dir: &Path) -> Config {
     config.index_dir = index_dir.to_path_buf();
     config
 }
+
+/// The embedded backend's parts of an index opened from files.
+pub fn embedded(index: &belegt::index::Index) -> &belegt::index::backend::Embedded {
+    index
+        .backend
+        .as_embedded()
+        .expect("an index opened from files has the embedded backend")
+}
