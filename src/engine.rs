@@ -19,13 +19,32 @@ use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
 pub struct Engine {
     /// The configuration it was opened with.
     pub config: Config,
-    /// The embedding model.
-    pub embedder: Embedder,
+    /// The embedding model (shared with engines over newer index generations).
+    pub embedder: Arc<Embedder>,
     /// The index (shared read-only with request handlers).
     pub index: Arc<Index>,
 }
 
 impl Engine {
+    /// The same model and configuration over another index (a newer generation).
+    pub fn with_index(&self, index: Index) -> Engine {
+        Engine {
+            config: self.config.clone(),
+            embedder: Arc::clone(&self.embedder),
+            index: Arc::new(index),
+        }
+    }
+
+    /// What an index must match to be used by this engine.
+    pub fn expected(&self) -> Result<index::manifest::Expected, IndexError> {
+        Index::expected_at(
+            &self.config.location(),
+            &self.config.seeds_dir,
+            &self.embedder,
+            self.config.chunking,
+        )
+    }
+
     /// Loads the model and opens the index; fails if the index is missing or stale.
     pub fn open(config: Config) -> Result<Engine, IndexError> {
         let (embedder, index) = load_in_parallel(&config);
@@ -37,7 +56,7 @@ impl Engine {
         index.backend.start_background_work();
         Ok(Engine {
             config,
-            embedder,
+            embedder: Arc::new(embedder),
             index: Arc::new(index),
         })
     }
@@ -59,7 +78,7 @@ impl Engine {
                 Ok((
                     Engine {
                         config,
-                        embedder,
+                        embedder: Arc::new(embedder),
                         index: Arc::new(index),
                     },
                     None,
@@ -80,7 +99,7 @@ impl Engine {
         let index = index::open_at(&location, &expected)?;
         Ok(Engine {
             config,
-            embedder,
+            embedder: Arc::new(embedder),
             index: Arc::new(index),
         })
     }
@@ -99,7 +118,7 @@ impl Engine {
             Ok(index) => Ok((
                 Engine {
                     config,
-                    embedder,
+                    embedder: Arc::new(embedder),
                     index: Arc::new(index),
                 },
                 None,
@@ -135,7 +154,7 @@ impl Engine {
                 Ok((
                     Engine {
                         config,
-                        embedder,
+                        embedder: Arc::new(embedder),
                         index: Arc::new(index),
                     },
                     None,

@@ -427,6 +427,7 @@ pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Valu
         "documents": ready.index.store.docs.len(),
         "passages": ready.index.store.chunks.len(),
         "llm": ready.llm.is_some(),
+        "generation": ready.index.backend.generation(),
     })))
 }
 

@@ -13,7 +13,7 @@ pub mod openai;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -59,7 +59,8 @@ pub struct Ready {
 }
 
 struct Shared {
-    ready: OnceLock<Arc<Ready>>,
+    /// Replaced as a whole when a newer index generation is switched in.
+    ready: RwLock<Option<Arc<Ready>>>,
     metrics: metrics::Metrics,
     options: ServeOptions,
     started: Instant,
@@ -73,7 +74,7 @@ impl AppState {
     /// A server that is not ready yet.
     pub fn new(options: ServeOptions) -> AppState {
         AppState(Arc::new(Shared {
-            ready: OnceLock::new(),
+            ready: RwLock::new(None),
             metrics: metrics::Metrics::default(),
             options,
             started: Instant::now(),
@@ -92,12 +93,35 @@ impl AppState {
             engine,
             llm,
         };
-        let _ = self.0.ready.set(Arc::new(ready));
+        self.replace_ready(ready);
+    }
+
+    fn replace_ready(&self, ready: Ready) {
+        let mut slot = self.0.ready.write().unwrap_or_else(|p| p.into_inner());
+        *slot = Some(Arc::new(ready));
     }
 
     /// The loaded engine, or 503.
     pub fn ready(&self) -> Result<Arc<Ready>, ApiError> {
-        self.0.ready.get().cloned().ok_or_else(ApiError::not_ready)
+        self.0
+            .ready
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(ApiError::not_ready)
+    }
+
+    /// Switches to a newer generation of the index: requests already running finish on
+    /// the old one, new requests use the new one.
+    pub fn switch_index(&self, index: crate::index::Index) -> Result<(), ApiError> {
+        let current = self.ready()?;
+        let engine = current.engine.with_index(index);
+        self.replace_ready(Ready {
+            index: engine.index.clone(),
+            engine,
+            llm: current.llm.clone(),
+        });
+        Ok(())
     }
 
     fn metrics(&self) -> &metrics::Metrics {
@@ -270,7 +294,11 @@ pub async fn serve(
     let engine = tokio::task::spawn_blocking(load)
         .await
         .map_err(|e| format!("loading failed: {e}"))??;
+    let watch = engine.index.backend.generation().is_some();
     app.set_ready(engine);
+    if watch {
+        tokio::spawn(follow_generations(app.clone(), GENERATION_POLL));
+    }
     tracing::info!(%local, "ready");
     println!("listening on http://{local}");
     use std::io::Write;
@@ -279,6 +307,42 @@ pub async fn serve(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("server error: {e}"))
+}
+
+/// How often a server over a database checks for a newer index generation.
+pub const GENERATION_POLL: Duration = Duration::from_secs(2);
+
+/// Polls the index's source for a newer generation and switches to it once it is
+/// complete and opens; a failed check or open is logged and retried at the next poll
+/// (the server keeps answering from the generation it has).
+pub async fn follow_generations(app: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Ok(ready) = app.ready() else { continue };
+        let check = tokio::task::spawn_blocking(move || {
+            let current = ready.index.backend.generation();
+            let live = ready.index.backend.live_generation()?;
+            if live.is_none() || live == current {
+                return Ok::<_, crate::index::IndexError>(None);
+            }
+            let expected = ready.engine.expected()?;
+            crate::index::open_at(&ready.engine.config.location(), &expected).map(Some)
+        })
+        .await;
+        match check {
+            Ok(Ok(Some(index))) => {
+                let generation = index.backend.generation().unwrap_or_default();
+                if app.switch_index(index).is_ok() {
+                    tracing::info!(%generation, "switched to a new index generation");
+                }
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "checking for a new index generation failed"),
+            Err(e) => tracing::error!(error = %e, "the generation check panicked"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -46,6 +46,17 @@ pub trait SearchBackend: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// The generation this was opened on, when the backend can change under a running
+    /// server (a database); `None` for the embedded files.
+    fn generation(&self) -> Option<String> {
+        None
+    }
+
+    /// The generation that is live at the source now, when it can change.
+    fn live_generation(&self) -> Result<Option<String>, IndexError> {
+        Ok(None)
+    }
+
     /// Starts work that may finish after the index is in use (the embedded backend's
     /// HNSW graph; searches are exact until it is there).
     fn start_background_work(&self) {}

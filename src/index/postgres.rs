@@ -517,26 +517,24 @@ pub fn open_unchecked(settings: &PgSettings) -> Result<(Manifest, Store, PgSearc
 }
 
 impl PgSearch {
-    /// The generation (schema) this was opened on.
-    pub fn generation(&self) -> &str {
-        &self.schema
-    }
-
     fn client(
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, IndexError> {
         self.pool.get().map_err(|e| db_error(&self.url, e))
     }
-
-    /// The generation that is live in the database now (differs from
-    /// [`PgSearch::generation`] after a new build).
-    pub fn live_generation(&self) -> Result<Option<String>, IndexError> {
-        let mut client = self.client()?;
-        live_generation(&mut client).map_err(|e| db_error(&self.url, e))
-    }
 }
 
 impl SearchBackend for PgSearch {
+    fn generation(&self) -> Option<String> {
+        Some(self.schema.clone())
+    }
+
+    /// Differs from [`SearchBackend::generation`] after a new build.
+    fn live_generation(&self) -> Result<Option<String>, IndexError> {
+        let mut client = self.client()?;
+        live_generation(&mut client).map_err(|e| db_error(&self.url, e))
+    }
+
     fn doc_freq(&self, term: &str) -> u64 {
         self.doc_freq.get(term).copied().unwrap_or(0)
     }

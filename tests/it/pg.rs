@@ -151,10 +151,7 @@ fn a_second_build_switches_generations_and_keeps_only_the_previous_one() {
             .len(),
         3
     );
-    assert_eq!(
-        first.live_generation().expect("live").as_deref(),
-        Some(second.generation())
-    );
+    assert_eq!(first.live_generation().expect("live"), second.generation());
     build(&model);
     let err = first
         .dense(&qv, 3, None)
@@ -507,4 +504,182 @@ fn while_the_database_is_down_the_api_says_503_and_recovers_when_it_is_back() {
         assert_eq!(status, reqwest::StatusCode::OK, "{body}");
         assert_eq!(body["filters"]["states"], serde_json::json!(["BY"]));
     });
+}
+
+async fn generation_of(base: &str) -> Option<String> {
+    let res = reqwest::Client::new()
+        .get(format!("{base}/readyz"))
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .ok()?;
+    let body: serde_json::Value = res.json().await.ok()?;
+    body["generation"].as_str().map(str::to_string)
+}
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn two_replicas_switch_to_a_new_generation_under_load_without_errors() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let model = util::load_model();
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the first generation");
+    let replicas = [
+        serve_postgres(&settings.url, &[]),
+        serve_postgres(&settings.url, &[]),
+    ];
+    let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let first = runtime
+        .block_on(generation_of(&bases[0]))
+        .expect("a generation");
+    assert_eq!(
+        runtime.block_on(generation_of(&bases[1])).as_deref(),
+        Some(first.as_str())
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let questions = [
+        "Was plant Bayern für den Mittelstand?",
+        "KI in der Polizei",
+        "Wie fördert Sachsen die KI-Forschung?",
+        "KI-Kompetenzzentren an Hochschulen",
+    ];
+    let load: Vec<_> = (0..4)
+        .map(|i| {
+            let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
+            let base = bases[i % 2].clone();
+            let q = questions[i];
+            runtime.spawn(async move {
+                let client = reqwest::Client::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let res = client
+                        .post(format!("{base}/api/search"))
+                        .json(&serde_json::json!({ "query": q }))
+                        .timeout(std::time::Duration::from_secs(30))
+                        .send()
+                        .await;
+                    match res {
+                        Ok(r) if r.status().is_success() => ok.fetch_add(1, Ordering::Relaxed),
+                        _ => failed.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+        })
+        .collect();
+    // Re-index while both serve under load.
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the second generation");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let second = loop {
+        let gens: Vec<Option<String>> = bases
+            .iter()
+            .map(|b| runtime.block_on(generation_of(b)))
+            .collect();
+        if gens
+            .iter()
+            .all(|g| g.is_some() && g.as_deref() != Some(first.as_str()))
+            && gens[0] == gens[1]
+        {
+            break gens[0].clone().expect("a generation");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "replicas did not switch within 60 s: {gens:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_ne!(second, first);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    for task in load {
+        runtime.block_on(task).expect("a load task");
+    }
+    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    eprintln!("replicas under re-index: {ok} answered, {failed} failed; {first} → {second}");
+    assert_eq!(failed, 0, "{failed} requests failed during the switch");
+    assert!(ok >= 20, "only {ok} requests answered");
+}
+
+#[test]
+#[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
+fn a_replica_of_belegt_reads_from_a_streaming_replica_of_postgres() {
+    let _serial = serial();
+    let shared = util::shared();
+    let settings = settings();
+    let model = util::load_model();
+    postgres::build(
+        &shared.seeds_dir,
+        &settings,
+        &model,
+        ChunkParams::default(),
+        |_| {},
+    )
+    .expect("the build on the primary");
+    let primary = std::env::var("BELEGT_TEST_PG_DATA").expect("BELEGT_TEST_PG_DATA");
+    let dir = util::temp_dir();
+    let standby = dir.path().join("standby");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pg.sh");
+    let out = std::process::Command::new(&script)
+        .arg("replica")
+        .arg(&primary)
+        .arg(&standby)
+        .output()
+        .expect("scripts/pg.sh runs");
+    assert!(
+        out.status.success(),
+        "pg_basebackup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read_url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let stop_standby = || {
+        let _ = std::process::Command::new(&script)
+            .arg("stop")
+            .arg(&standby)
+            .status();
+    };
+    let mut standby_client =
+        ::postgres::Client::connect(&read_url, ::postgres::NoTls).expect("the standby answers");
+    let in_recovery: bool = standby_client
+        .query_one("SELECT pg_is_in_recovery()", &[])
+        .expect("query")
+        .get(0);
+    drop(standby_client);
+    assert!(in_recovery, "{read_url} is a standby");
+    let server = serve_postgres(&settings.url, &["--store-read-url", &read_url]);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let question = "Was plant Bayern für den Mittelstand?";
+    let (status, body) = runtime.block_on(post_ask(&server.base, question));
+    // With the primary stopped, answers still come: they are read from the standby.
+    pg_ctl("stop");
+    let (status_without_primary, body_without_primary) =
+        runtime.block_on(post_ask(&server.base, question));
+    pg_ctl("start");
+    drop(server);
+    stop_standby();
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    assert_eq!(body["abstained"], false, "{body}");
+    assert_eq!(
+        status_without_primary,
+        reqwest::StatusCode::OK,
+        "{body_without_primary}"
+    );
+    assert_eq!(body_without_primary["citations"], body["citations"]);
 }
