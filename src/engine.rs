@@ -84,9 +84,13 @@ impl Engine {
                     None,
                 ))
             }
+            // A shared database is only ever built by `belegt index --store`: a replica
+            // (maybe with another model or older seeds) must not rebuild it.
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) => Self::build_or_wait(config, embedder, &expected, progress),
+            ) if matches!(location, index::Location::Files(_)) => {
+                Self::build_or_wait(config, embedder, &expected, progress)
+            }
             Err(e) => Err(e),
         }
     }
@@ -123,9 +127,13 @@ impl Engine {
                 },
                 None,
             )),
+            // A shared database is only ever built by `belegt index --store`: a replica
+            // (maybe with another model or older seeds) must not rebuild it.
             Err(
                 IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) => Self::build_or_wait(config, embedder, &expected, progress),
+            ) if matches!(location, index::Location::Files(_)) => {
+                Self::build_or_wait(config, embedder, &expected, progress)
+            }
             Err(e) => Err(e),
         }
     }
