@@ -26,6 +26,14 @@ pub struct Engine {
 }
 
 impl Engine {
+    fn assemble(config: Config, embedder: Embedder, index: Index) -> Engine {
+        Engine {
+            config,
+            embedder: Arc::new(embedder),
+            index: Arc::new(index),
+        }
+    }
+
     /// The same model and configuration over another index (a newer generation).
     pub fn with_index(&self, index: Index) -> Engine {
         Engine {
@@ -54,11 +62,7 @@ impl Engine {
             Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
         let index = index?.check(&location, &expected)?;
         index.backend.start_background_work();
-        Ok(Engine {
-            config,
-            embedder: Arc::new(embedder),
-            index: Arc::new(index),
-        })
+        Ok(Engine::assemble(config, embedder, index))
     }
 
     /// Loads the model and opens the index, or builds the index first when it is
@@ -75,14 +79,7 @@ impl Engine {
         match index.and_then(|index| index.check(&location, &expected)) {
             Ok(index) => {
                 index.backend.start_background_work();
-                Ok((
-                    Engine {
-                        config,
-                        embedder: Arc::new(embedder),
-                        index: Arc::new(index),
-                    },
-                    None,
-                ))
+                Ok((Engine::assemble(config, embedder, index), None))
             }
             // A shared database is only ever built by `belegt index --store`: a replica
             // (maybe with another model or older seeds) must not rebuild it.
@@ -101,41 +98,7 @@ impl Engine {
         let expected =
             Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
         let index = index::open_at(&location, &expected)?;
-        Ok(Engine {
-            config,
-            embedder: Arc::new(embedder),
-            index: Arc::new(index),
-        })
-    }
-
-    /// Opens the index, or builds it first when it is missing or out of date; returns
-    /// the build's figures when it built.
-    pub fn open_or_build(
-        config: Config,
-        embedder: Embedder,
-        progress: impl FnMut(Stage),
-    ) -> Result<(Engine, Option<BuildReport>), IndexError> {
-        let location = config.location();
-        let expected =
-            Index::expected_at(&location, &config.seeds_dir, &embedder, config.chunking)?;
-        match index::open_at(&location, &expected) {
-            Ok(index) => Ok((
-                Engine {
-                    config,
-                    embedder: Arc::new(embedder),
-                    index: Arc::new(index),
-                },
-                None,
-            )),
-            // A shared database is only ever built by `belegt index --store`: a replica
-            // (maybe with another model or older seeds) must not rebuild it.
-            Err(
-                IndexError::Missing { .. } | IndexError::Stale { .. } | IndexError::Corrupt { .. },
-            ) if matches!(location, index::Location::Files(_)) => {
-                Self::build_or_wait(config, embedder, &expected, progress)
-            }
-            Err(e) => Err(e),
-        }
+        Ok(Engine::assemble(config, embedder, index))
     }
 
     /// Builds the index; when another process is building it already, waits for that
@@ -159,14 +122,7 @@ impl Engine {
                 eprintln!("belegt: another process is building the index; waiting for it");
                 index::wait_for_build_at(&location)?;
                 let index = index::open_at(&location, expected)?;
-                Ok((
-                    Engine {
-                        config,
-                        embedder: Arc::new(embedder),
-                        index: Arc::new(index),
-                    },
-                    None,
-                ))
+                Ok((Engine::assemble(config, embedder, index), None))
             }
             Err(e) => Err(e),
         }

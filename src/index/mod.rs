@@ -306,20 +306,7 @@ pub fn build(
             );
         }
     }
-    let manifest = Manifest {
-        format_version: manifest::FORMAT_VERSION,
-        pipeline_version: manifest::PIPELINE_VERSION,
-        model_id: embedder.info().id.clone(),
-        dim,
-        corpus_hash,
-        chunking: params,
-        documents: store.docs.len(),
-        chunks: store.chunks.len(),
-        files,
-        built_at_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    };
+    let manifest = Manifest::for_build(embedder, corpus_hash, params, &store, files);
     let manifest_path = tmp.join("manifest.json");
     write_synced(
         &manifest_path,
@@ -365,6 +352,32 @@ pub struct Prepared {
     pub prepare: f64,
     /// Seconds spent embedding.
     pub embed: f64,
+}
+
+impl Manifest {
+    /// The manifest of a generation built now by this program.
+    pub fn for_build(
+        embedder: &Embedder,
+        corpus_hash: String,
+        chunking: ChunkParams,
+        store: &Store,
+        files: std::collections::BTreeMap<String, String>,
+    ) -> Manifest {
+        Manifest {
+            format_version: manifest::FORMAT_VERSION,
+            pipeline_version: manifest::PIPELINE_VERSION,
+            model_id: embedder.info().id.clone(),
+            dim: embedder.info().dim,
+            corpus_hash,
+            chunking,
+            documents: store.docs.len(),
+            chunks: store.chunks.len(),
+            files,
+            built_at_unix: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        }
+    }
 }
 
 /// Reads, chunks and embeds the seeds in `seeds_dir`.

@@ -24,7 +24,7 @@ use r2d2_postgres::PostgresConnectionManager;
 
 use super::backend::SearchBackend;
 use super::lexical::{LexicalFilter, analyze};
-use super::manifest::{self, Expected, Manifest};
+use super::manifest::{Expected, Manifest};
 use super::store::{ChunkRecord, Store, StoredDoc};
 use super::{BuildReport, IndexError, Prepared, Stage, Timings, prepare_corpus};
 use crate::corpus::chunk::ChunkParams;
@@ -208,20 +208,7 @@ pub fn build(
     let hnsw = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let manifest = Manifest {
-        format_version: manifest::FORMAT_VERSION,
-        pipeline_version: manifest::PIPELINE_VERSION,
-        model_id: embedder.info().id.clone(),
-        dim,
-        corpus_hash,
-        chunking: params,
-        documents: store.docs.len(),
-        chunks: store.chunks.len(),
-        files: Default::default(),
-        built_at_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    };
+    let manifest = Manifest::for_build(embedder, corpus_hash, params, &store, Default::default());
     let manifest_json = serde_json::to_value(&manifest).map_err(|e| db_error(url, e))?;
     let mut tx = client.transaction().map_err(err)?;
     tx.execute(

@@ -8,64 +8,29 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { SHOTS, launchBrowser, startBelegt } from './support.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SHOTS = path.join(ROOT, 'tests', 'e2e', 'screenshots');
 const KEY = 'e2e-key-4b1d9f0c6a2e7d35';
 const QUESTION = 'Was plant Bayern für den Mittelstand?';
-
-function startBelegt(args, env) {
-  const bin = path.resolve(ROOT, process.env.BELEGT_BIN || 'target/release/belegt');
-  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line\n${stderr}`)), 120_000);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`belegt serve exited (${code})\n${stderr}`)); });
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  return { url, stop: () => { if (child.exitCode === null) child.kill('SIGTERM'); }, log: () => stderr };
-}
 
 describe('API key and rate limit in the web chat', () => {
   let keyed;
   let limited;
   let browser;
-  let userDataDir;
+  let chrome;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     keyed = startBelegt([], { BELEGT_API_KEYS: KEY });
-    limited = startBelegt(['--rate-limit', '6', '--rate-burst', '3'], {});
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'belegt-e2e-access-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-      locale: 'de-DE',
-    });
+    limited = startBelegt(['--rate-limit', '6', '--rate-burst', '3']);
+    chrome = await launchBrowser('belegt-e2e-access-');
+    browser = chrome.browser;
   });
 
   after(async () => {
-    if (browser) await browser.close();
+    await chrome?.close();
     keyed?.stop();
     limited?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('asks for the key, rejects a wrong one, answers with the right one and keeps it for the tab', async () => {

@@ -9,17 +9,10 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { SHOTS, launchBrowser, startBelegt } from './support.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SHOTS = path.join(ROOT, 'tests', 'e2e', 'screenshots');
 const QUESTION = 'Welche Aufgaben hat die Taskforce KI in Berlin?';
 const MADE_UP = 'Berlin baut außerdem eine Raumstation auf dem Mond.';
 
@@ -48,50 +41,26 @@ function startFakeLlm() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-function startBelegt(args) {
-  const bin = path.resolve(ROOT, process.env.BELEGT_BIN || 'target/release/belegt');
-  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line\n${stderr}`)), 120_000);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`belegt serve exited (${code})\n${stderr}`)); });
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  return { url, stop: () => { if (child.exitCode === null) child.kill('SIGTERM'); } };
-}
-
 describe('KI-Zusammenfassung', () => {
   let fake;
   let withLlm;
   let without;
   let browser;
-  let userDataDir;
+  let chrome;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     fake = await startFakeLlm();
     withLlm = startBelegt(['--llm-url', `http://127.0.0.1:${fake.address().port}/v1`, '--llm-model', 'fake']);
     without = startBelegt([]);
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'belegt-e2e-llm-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-      locale: 'de-DE',
-    });
+    chrome = await launchBrowser('belegt-e2e-llm-');
+    browser = chrome.browser;
   });
 
   after(async () => {
-    if (browser) await browser.close();
+    await chrome?.close();
     withLlm?.stop();
     without?.stop();
     fake?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('shows no switch when the server has no LLM', async () => {

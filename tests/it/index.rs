@@ -339,14 +339,14 @@ fn a_server_starting_during_another_build_waits_for_it_and_opens_its_result() {
     let config = util::config_for(&shared.seeds_dir, &index_dir);
     let (tx, rx) = std::sync::mpsc::channel();
     let waiter = std::thread::spawn(move || {
-        let result = belegt::engine::Engine::open_or_build(config, util::load_model(), |_| {});
+        let result = belegt::engine::Engine::load_or_build(config, |_| {});
         tx.send(()).expect("report");
         result
     });
     // While the lock is held the server neither fails nor builds a second index.
     assert!(
         rx.recv_timeout(std::time::Duration::from_secs(8)).is_err(),
-        "open_or_build returned while another build held the lock"
+        "load_or_build returned while another build held the lock"
     );
     assert!(!index_dir.join("CURRENT").exists(), "no second build ran");
     // The other build finishes: its generation is in place, then the lock is released.

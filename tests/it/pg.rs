@@ -16,6 +16,20 @@ fn settings() -> PgSettings {
     PgSettings::new(url)
 }
 
+/// Builds the shared seeds into the database.
+fn build_into(
+    settings: &PgSettings,
+    model: &belegt::embed::Embedder,
+) -> Result<belegt::index::BuildReport, IndexError> {
+    postgres::build(
+        &util::shared().seeds_dir,
+        settings,
+        model,
+        ChunkParams::default(),
+        |_| {},
+    )
+}
+
 /// One test at a time: they share the database's live generation.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -29,14 +43,7 @@ fn a_postgres_index_holds_the_same_passages_and_ranks_like_the_embedded_one() {
     let shared = util::shared();
     let settings = settings();
     let model = util::load_model();
-    let report = postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the build into PostgreSQL");
+    let report = build_into(&settings, &model).expect("the build into PostgreSQL");
     assert_eq!(report.chunks, shared.report.chunks);
     let expected = Index::expected(&shared.seeds_dir, &model, ChunkParams::default())
         .expect("the seeds fingerprint");
@@ -234,14 +241,7 @@ fn a_build_into_postgres_killed_at_any_point_leaves_the_live_generation_serving(
         Index::expected(&shared.seeds_dir, &model, ChunkParams::default()).expect("fingerprint");
     let location = belegt::index::Location::Postgres(settings.clone());
     let question = "KI in der Landesverwaltung";
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("a first build");
+    build_into(&settings, &model).expect("a first build");
     let before = belegt::index::open_at(&location, &expected).expect("it opens");
     let live = before.backend.location();
     let good = top_ids(&before, &model, question);
@@ -292,14 +292,7 @@ fn a_build_into_postgres_killed_at_any_point_leaves_the_live_generation_serving(
         );
     }
     // The next build cleans up what the killed ones left.
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("a build after the kills");
+    build_into(&settings, &model).expect("a build after the kills");
     let left = generation_schemas(&settings.url);
     assert!(
         left.len() <= 2,
@@ -314,14 +307,7 @@ fn ask_cites_the_same_passages_in_the_same_order_from_postgres_as_from_the_files
     let shared = util::shared();
     let settings = settings();
     let model = util::load_model();
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the build");
+    build_into(&settings, &model).expect("the build");
     let config = util::config_for(&shared.seeds_dir, &shared.index_dir);
     let files = belegt::engine::Engine::open_with(config.clone(), model).expect("files");
     let pg_config = belegt::config::Config {
@@ -453,17 +439,9 @@ async fn readyz(base: &str) -> reqwest::StatusCode {
 #[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
 fn while_the_database_is_down_the_api_says_503_and_recovers_when_it_is_back() {
     let _serial = serial();
-    let shared = util::shared();
     let settings = settings();
     let model = util::load_model();
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the build");
+    build_into(&settings, &model).expect("the build");
     drop(model);
     let server = serve_postgres(&settings.url, &[]);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
@@ -523,17 +501,9 @@ fn two_replicas_switch_to_a_new_generation_under_load_without_errors() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let _serial = serial();
-    let shared = util::shared();
     let settings = settings();
     let model = util::load_model();
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the first generation");
+    build_into(&settings, &model).expect("the first generation");
     let replicas = [
         serve_postgres(&settings.url, &[]),
         serve_postgres(&settings.url, &[]),
@@ -579,14 +549,7 @@ fn two_replicas_switch_to_a_new_generation_under_load_without_errors() {
         })
         .collect();
     // Re-index while both serve under load.
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the second generation");
+    build_into(&settings, &model).expect("the second generation");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let second = loop {
         let gens: Vec<Option<String>> = bases
@@ -622,17 +585,9 @@ fn two_replicas_switch_to_a_new_generation_under_load_without_errors() {
 #[ignore = "needs a PostgreSQL server: scripts/test.sh runs it"]
 fn a_replica_of_belegt_reads_from_a_streaming_replica_of_postgres() {
     let _serial = serial();
-    let shared = util::shared();
     let settings = settings();
     let model = util::load_model();
-    postgres::build(
-        &shared.seeds_dir,
-        &settings,
-        &model,
-        ChunkParams::default(),
-        |_| {},
-    )
-    .expect("the build on the primary");
+    build_into(&settings, &model).expect("the build on the primary");
     let primary = std::env::var("BELEGT_TEST_PG_DATA").expect("BELEGT_TEST_PG_DATA");
     let dir = util::temp_dir();
     let standby = dir.path().join("standby");
