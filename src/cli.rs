@@ -524,12 +524,7 @@ fn render_filters(f: &crate::wire::FiltersJson) -> String {
 
 fn render_ask(r: &AskResponse) -> String {
     let mut out = format!("{}\n\n{}", r.answer, render_filters(&r.filters));
-    let unsupported: Vec<&str> = r
-        .sentences
-        .iter()
-        .filter(|s| !s.supported)
-        .map(|s| s.text.as_str())
-        .collect();
+    let unsupported = r.unsupported_sentences();
     if r.mode == "llm" {
         out.push_str("(KI-Zusammenfassung, gegen die Belege geprüft)\n");
     }

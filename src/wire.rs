@@ -407,6 +407,15 @@ impl SearchResponse {
 }
 
 impl AskResponse {
+    /// The drafted sentences that the check found no support for in the citations.
+    pub fn unsupported_sentences(&self) -> Vec<&str> {
+        self.sentences
+            .iter()
+            .filter(|s| !s.supported)
+            .map(|s| s.text.as_str())
+            .collect()
+    }
+
     /// Builds the response.
     pub fn new(
         index: &Index,

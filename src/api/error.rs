@@ -45,6 +45,24 @@ impl ApiError {
         }
     }
 
+    /// 401: no API key or a wrong one (the caller adds `WWW-Authenticate`).
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: message.into(),
+        }
+    }
+
+    /// 429: over the client's rate limit (the caller adds `Retry-After`).
+    pub fn rate_limited(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: message.into(),
+        }
+    }
+
     /// 405.
     pub fn method_not_allowed() -> ApiError {
         ApiError {

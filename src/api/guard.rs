@@ -14,11 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
 
 /// The accepted API keys, held as digests. `Debug` shows only how many there are.
 #[derive(Clone, Default)]
@@ -227,16 +229,8 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn error_body(code: &str, message: &str) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"error": {"code": code, "message": message}}))
-}
-
 fn unauthorized(message: &str) -> Response {
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        error_body("unauthorized", message),
-    )
-        .into_response();
+    let mut response = ApiError::unauthorized(message).into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"belegt\""),
@@ -248,11 +242,7 @@ fn too_many_requests(wait: Duration) -> Response {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let secs = secs.max(1);
     let message = format!("too many requests from this client; try again in {secs} s");
-    let mut response = (
-        StatusCode::TOO_MANY_REQUESTS,
-        error_body("rate_limited", &message),
-    )
-        .into_response();
+    let mut response = ApiError::rate_limited(message).into_response();
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -60,12 +60,7 @@ fn text_of(content: &Value) -> String {
 /// The references section appended to the answer.
 pub fn references(r: &AskResponse) -> String {
     let mut out = String::new();
-    let unsupported: Vec<&str> = r
-        .sentences
-        .iter()
-        .filter(|s| !s.supported)
-        .map(|s| s.text.as_str())
-        .collect();
+    let unsupported = r.unsupported_sentences();
     if !unsupported.is_empty() {
         out.push_str("\n\nNicht durch die Belege gestützt:");
         for s in unsupported {

@@ -161,9 +161,7 @@ impl LexicalIndex {
     /// Inverse document frequency of an analysed term (BM25's formula); a term that
     /// occurs nowhere gets the highest value.
     pub fn idf(&self, term: &str) -> f32 {
-        let n = self.reader.searcher().num_docs() as f32;
-        let df = self.doc_freq(term) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        bm25_idf(self.reader.searcher().num_docs(), self.doc_freq(term))
     }
 
     /// BM25 search for the analysed terms of `query`: up to `k` (entry, score) pairs,
@@ -231,6 +229,13 @@ impl LexicalIndex {
         }
         Ok(out)
     }
+}
+
+/// BM25's inverse document frequency (tantivy's formula) of a term in `doc_freq` of
+/// `docs` entries; a term that occurs nowhere gets the highest value.
+pub fn bm25_idf(docs: u64, doc_freq: u64) -> f32 {
+    let (n, df) = (docs as f32, doc_freq as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
 /// Splits text into words and adds compound, camel-case and footnote variants.

@@ -23,7 +23,7 @@ use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::backend::SearchBackend;
-use super::lexical::{LexicalFilter, analyze};
+use super::lexical::{LexicalFilter, analyze, bm25_idf};
 use super::manifest::{Expected, Manifest};
 use super::store::{ChunkRecord, Store, StoredDoc};
 use super::{BuildReport, IndexError, Prepared, Stage, Timings, prepare_corpus};
@@ -528,9 +528,7 @@ impl SearchBackend for PgSearch {
 
     /// As the embedded index computes it.
     fn idf(&self, term: &str) -> f32 {
-        let n = self.chunks as f32;
-        let df = self.doc_freq(term) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        bm25_idf(self.chunks, self.doc_freq(term))
     }
 
     fn healthy(&self) -> Result<(), IndexError> {
