@@ -174,10 +174,11 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
         nouns.join(" ")
     };
     let half = (index.store.chunks.len() / 2) as u64;
+    let common_alias = common_alias_words(index, topic, half);
     let mut seen = HashSet::new();
     analyze(&source)
         .into_iter()
-        .filter(|t| !state_terms.contains(t) && !joined.contains(t))
+        .filter(|t| !state_terms.contains(t) && !joined.contains(t) && !common_alias.contains(t))
         .filter(|t| (1..=half).contains(&index.backend.doc_freq(t)))
         .filter(|t| seen.insert(t.clone()))
         .map(|t| {
@@ -185,6 +186,25 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
             (t, idf)
         })
         .collect()
+}
+
+/// The analysed words of two-word phrases that the analyser also reads as a term found
+/// in more than `half` of the passages (`Künstliche Intelligenz` is `KI`): such a phrase
+/// tells no state from another, as its abbreviation does not.
+fn common_alias_words(index: &Index, topic: &str, half: u64) -> HashSet<String> {
+    let words: Vec<&str> = topic.split_whitespace().collect();
+    let mut common = HashSet::new();
+    for pair in words.windows(2) {
+        let apart: HashSet<String> = pair.iter().flat_map(|w| analyze(w)).collect();
+        let together = analyze(&pair.join(" "));
+        if together
+            .iter()
+            .any(|t| !apart.contains(t) && index.backend.doc_freq(t) > half)
+        {
+            common.extend(apart);
+        }
+    }
+    common
 }
 
 fn coverage(terms: &HashSet<String>, key: &[(String, f32)]) -> f32 {

@@ -124,6 +124,24 @@ fn a_topic_no_report_mentions_has_no_findings() {
 }
 
 #[test]
+fn a_spelled_out_abbreviation_is_no_evidence_of_the_topic() {
+    // "Künstliche Intelligenz" is read as `KI`, which most passages hold: the words
+    // that spell it out must not make every state that writes them out a finding.
+    let mut engine = util::engine();
+    let res = compare(
+        &mut engine,
+        "Welche Länder setzen Künstliche Intelligenz in der Seefahrt ein?",
+    );
+    assert_eq!(res.counts.finding, 0, "{:?} {:?}", res.key_terms, res.rows);
+    let res = compare(
+        &mut engine,
+        "Welche Länder setzen Künstliche Intelligenz bei der Polizei ein?",
+    );
+    assert_eq!(res.key_terms, vec!["polizei".to_string()]);
+    assert!(res.counts.finding >= 1, "{:?}", res.counts);
+}
+
+#[test]
 fn ask_answers_questions_across_the_states_from_the_comparison() {
     let engine = util::engine();
     let req = SearchRequest::parse(
