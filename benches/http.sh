@@ -55,6 +55,7 @@ cleanup() {
 trap cleanup EXIT
 
 ensure_index "$tmp"
+prime_lexicon || true  # so that no server embeds it in the background while measured
 for i in "${!bins[@]}"; do
   mkdir -p "$tmp/s$i"
   bin=${bins[$i]} start_server "$tmp/s$i"

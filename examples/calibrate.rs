@@ -68,7 +68,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         candidates,
                         min_coverage,
                         relative,
-                        ..defaults.compare
                     };
                     let o = eval::run(&engine, &items, 5)?.overall;
                     println!(

@@ -3,6 +3,9 @@
 #   ensure_binary        builds target/release/belegt (or $BELEGT_BIN) when missing; sets $bin
 #   ensure_index DIR     keeps a usable index ($BELEGT_INDEX_DIR or embeddings/), else builds
 #                        one in DIR/index and exports BELEGT_INDEX_DIR
+#   prime_lexicon        embeds the index's vocabulary for English questions now (kept
+#                        beside the index), so that a server does not do it in the
+#                        background while it is being measured or tested
 #   start_server DIR     runs `belegt serve` on a free loopback port, waits for its
 #                        `listening on` line; sets $server (pid) and $url; logs in DIR
 #   stop_server          stops it (SIGTERM) and waits
@@ -23,6 +26,10 @@ ensure_index() {
     BELEGT_INDEX_DIR=$1/index "$bin" index >/dev/null 2>"$1/index.err" || { cat "$1/index.err" >&2; exit 1; }
     export BELEGT_INDEX_DIR=$1/index
   fi
+}
+
+prime_lexicon() {
+  "$bin" compare "Which states use AI in the police?" >/dev/null
 }
 
 server=

@@ -269,6 +269,29 @@ impl Embedder {
         &self,
         passages: &[String],
         batch_size: usize,
+        progress: impl FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let prefix = self.info.passage_prefix.clone();
+        self.embed_many(passages, &prefix, batch_size, progress)
+    }
+
+    /// Embeds many short questions or words (with the query prefix) in batches of
+    /// `batch_size`, in one go rather than through the questions' queue; the vectors
+    /// come back in the order of `texts`.
+    pub fn embed_queries(
+        &self,
+        texts: &[String],
+        batch_size: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let prefix = self.info.query_prefix.clone();
+        self.embed_many(texts, &prefix, batch_size, |_| {})
+    }
+
+    fn embed_many(
+        &self,
+        passages: &[String],
+        prefix: &str,
+        batch_size: usize,
         mut progress: impl FnMut(usize),
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let batch_size = batch_size.max(1);
@@ -281,7 +304,7 @@ impl Embedder {
         for batch in order.chunks(batch_size) {
             let texts: Vec<String> = batch
                 .iter()
-                .map(|&i| format!("{}{}", self.info.passage_prefix, passages[i]))
+                .map(|&i| format!("{prefix}{}", passages[i]))
                 .collect();
             let vectors = self.call(|reply| Job::Passages {
                 texts,

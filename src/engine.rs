@@ -1,7 +1,7 @@
 //! The assembled pipeline: a loaded model and an opened index, answering requests.
 //! Shared by the CLI, the tests and (later) the HTTP API.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::answer;
@@ -11,6 +11,7 @@ use crate::answer::prompt;
 use crate::config::Config;
 use crate::embed::{EmbedError, Embedder};
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
+use crate::retrieve::lexicon::Lexicon;
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
 
@@ -23,6 +24,9 @@ pub struct Engine {
     pub embedder: Arc<Embedder>,
     /// The index (shared read-only with request handlers).
     pub index: Arc<Index>,
+    /// The index's vocabulary embedded word by word, for English comparisons: built
+    /// on first use (or by [`Engine::warm_lexicon`]), once per index.
+    lexicon: Mutex<Option<Arc<Lexicon>>>,
 }
 
 impl Engine {
@@ -31,6 +35,7 @@ impl Engine {
             config,
             embedder: Arc::new(embedder),
             index: Arc::new(index),
+            lexicon: Mutex::new(None),
         }
     }
 
@@ -40,6 +45,7 @@ impl Engine {
             config: self.config.clone(),
             embedder: Arc::clone(&self.embedder),
             index: Arc::new(index),
+            lexicon: Mutex::new(None),
         }
     }
 
@@ -190,13 +196,7 @@ impl Engine {
             ));
         };
         let tc = Instant::now();
-        let comparison = compare::compare(
-            &self.index,
-            &req.query,
-            &across.topic,
-            &qv,
-            &self.config.compare,
-        )?;
+        let comparison = self.comparison(&req.query, &across.topic, &qv)?;
         let mut table = CompareResponse::new(
             &self.index,
             &req.query,
@@ -236,7 +236,7 @@ impl Engine {
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
         let subject = retrieve::cross_state(topic).map_or_else(|| topic.to_string(), |c| c.topic);
-        let comparison = compare::compare(&self.index, topic, &subject, &qv, &self.config.compare)?;
+        let comparison = self.comparison(topic, &subject, &qv)?;
         Ok(CompareResponse::new(
             &self.index,
             topic,
@@ -248,6 +248,94 @@ impl Engine {
                 llm: 0.0,
             },
         ))
+    }
+}
+
+impl Engine {
+    /// The state-by-state comparison on `topic` for `question` (embedded as
+    /// `question_vector`); an English topic's words are translated into the documents'
+    /// terms first.
+    pub fn comparison(
+        &self,
+        question: &str,
+        topic: &str,
+        question_vector: &[f32],
+    ) -> Result<compare::Comparison, IndexError> {
+        let translations = if compare::needs_translation(question, topic) {
+            self.lexicon()?.translate(&self.embedder, topic)?
+        } else {
+            Vec::new()
+        };
+        compare::compare(
+            &self.index,
+            question,
+            topic,
+            question_vector,
+            &translations,
+            &self.config.compare,
+        )
+    }
+
+    /// The index's vocabulary with its vectors, built on first use (callers meanwhile
+    /// wait for it rather than build it twice).
+    pub fn lexicon(&self) -> Result<Arc<Lexicon>, EmbedError> {
+        let mut slot = self.lexicon.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lexicon) = slot.as_ref() {
+            return Ok(Arc::clone(lexicon));
+        }
+        // With the embedded files, the vocabulary's vectors are kept beside them, so
+        // that only the first English comparison on an index pays for embedding it.
+        let file = self
+            .index
+            .backend
+            .as_embedded()
+            .map(|e| e.dir.join(crate::retrieve::lexicon::FILE_NAME));
+        let dim = self.embedder.info().dim;
+        let stored = file.as_deref().and_then(|path| match Lexicon::read(path) {
+            Ok(l) if l.dim() == dim || l.is_empty() => Some(l),
+            Ok(_) => None,
+            Err(e) => {
+                if path.exists() {
+                    tracing::warn!(error = %e, "embedding the vocabulary again");
+                }
+                None
+            }
+        });
+        let lexicon = match stored {
+            Some(l) => Arc::new(l),
+            None => {
+                let started = Instant::now();
+                let built = Lexicon::build(&self.index, &self.embedder)?;
+                tracing::info!(
+                    words = built.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "embedded the vocabulary for English questions"
+                );
+                if let Some(path) = &file
+                    && let Err(e) = built.write(path)
+                {
+                    tracing::warn!(path = %path.display(), error = %e, "could not keep the vocabulary's vectors");
+                }
+                Arc::new(built)
+            }
+        };
+        *slot = Some(Arc::clone(&lexicon));
+        Ok(lexicon)
+    }
+
+    /// True once the vocabulary for English questions is there (false while it is
+    /// being embedded).
+    pub fn lexicon_loaded(&self) -> bool {
+        self.lexicon.try_lock().is_ok_and(|slot| slot.is_some())
+    }
+
+    /// Builds the vocabulary for English questions now (a server calls this on a
+    /// background thread once it is ready); a failure is logged, and the next English
+    /// comparison tries again.
+    pub fn warm_lexicon(&self) {
+        if let Err(e) = self.lexicon() {
+            tracing::warn!(error = %e, "could not embed the vocabulary for English questions");
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::answer;
-use crate::answer::compare::{self, Status};
+use crate::answer::compare::Status;
 use crate::corpus::StateCode;
 use crate::engine::Engine;
 use crate::index::IndexError;
@@ -168,21 +168,11 @@ fn score_comparison(
     let topic = across
         .as_ref()
         .map_or_else(|| item.question.clone(), |c| c.topic.clone());
-    let cmp = compare::compare(
-        &engine.index,
-        &item.question,
-        &topic,
-        &qv,
-        &engine.config.compare,
-    )?;
+    let cmp = engine.comparison(&item.question, &topic, &qv)?;
     let store = &engine.index.store;
     let quotes_of = |state: &str| item.state_evidence.get(state).cloned().unwrap_or_default();
     r.cross_state_detected = Some(across.is_some());
-    r.compare_key_terms = Some(if cmp.by_similarity {
-        Vec::new()
-    } else {
-        cmp.key_terms.clone()
-    });
+    r.compare_key_terms = Some(cmp.key_terms.clone());
     r.states_expected = item.state_evidence.len();
     for row in &cmp.rows {
         let code = row.state.code();
@@ -326,13 +316,7 @@ pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, 
         // when no state has a finding.
         if let Some(across) = retrieve::cross_state(&item.question) {
             let qv = engine.embedder.embed_query(&item.question)?;
-            let cmp = compare::compare(
-                &engine.index,
-                &item.question,
-                &across.topic,
-                &qv,
-                &engine.config.compare,
-            )?;
+            let cmp = engine.comparison(&item.question, &across.topic, &qv)?;
             r.abstained = cmp.findings().next().is_none();
         }
         results.push(r);

@@ -61,15 +61,29 @@ pub struct CompareResponse {
     pub topic: String,
     /// The topic's key terms (analysed) found in the documents.
     pub key_terms: Vec<String>,
-    /// `"terms"` (findings judged by the key terms in a sentence) or `"similarity"`
-    /// (an English topic, judged by the passages' similarity to it).
+    /// `"terms"` (findings judged by the key terms in a sentence) or `"translated"`
+    /// (an English topic: the same, with its words translated into the documents'
+    /// terms, listed in `translations`).
     pub method: String,
+    /// For an English topic: each topic word and the documents' words it was
+    /// translated to (none: the documents do not name it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub translations: Vec<TranslationJson>,
     /// How many states have a finding, say nothing, have no report.
     pub counts: CompareCounts,
     /// The 16 states.
     pub rows: Vec<CompareRowJson>,
     /// Milliseconds spent.
     pub timings_ms: TimingsJson,
+}
+
+/// An English topic word and its translations into the documents' words.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TranslationJson {
+    /// The word of the topic, lower case.
+    pub word: String,
+    /// The documents' words, best first; empty when none is close enough.
+    pub terms: Vec<String>,
 }
 
 /// Row counts of a comparison.
@@ -172,12 +186,20 @@ impl CompareResponse {
             question: question.to_string(),
             topic: comparison.topic.clone(),
             key_terms: comparison.key_terms.clone(),
-            method: if comparison.by_similarity {
-                "similarity"
-            } else {
+            method: if comparison.translations.is_empty() {
                 "terms"
+            } else {
+                "translated"
             }
             .to_string(),
+            translations: comparison
+                .translations
+                .iter()
+                .map(|t| TranslationJson {
+                    word: t.word.clone(),
+                    terms: t.written.clone(),
+                })
+                .collect(),
             counts,
             rows,
             timings_ms: timings,

@@ -833,8 +833,11 @@ class CompareTable {
     this.mdButton.addEventListener('click', () => this.download('md'));
     this.csvButton.addEventListener('click', () => this.download('csv'));
 
-    const note = this.comparison.method === 'similarity'
-      ? 'Englische Frage: Länder nach Ähnlichkeit der Passagen beurteilt.'
+    const translated = (this.comparison.translations || [])
+      .map((t) => `${t.word} → ${t.terms.length ? t.terms.join(' / ') : 'keine Entsprechung'}`)
+      .join('; ');
+    const note = this.comparison.method === 'translated'
+      ? `Englische Frage, in die Begriffe der Dokumente übertragen (${translated}). Eine Aussage zählt, wenn ein Satz des Landes diese Begriffe enthält.`
       : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).`;
     this.root = el('section', { class: 'compare-box', 'aria-label': 'Vergleich der Länder' },
       el('h3', { class: 'compare-title', text: 'Vergleich der Länder' }),

@@ -15,10 +15,12 @@
 //!    it holds; the state's evidence is its best sentence (ties: the better passage).
 //! 4. A state has a finding when that share reaches [`ComparePolicy::min_coverage`] and
 //!    at least [`ComparePolicy::relative`] of the best state's share; a German topic
-//!    with no key term in the documents has no finding. An English topic (its words
-//!    rarely occur in the German text) is judged by similarity: the best passage's
-//!    cosine within [`ComparePolicy::similarity_margin`] of the best state's and at
-//!    least [`ComparePolicy::min_similarity`].
+//!    with no key term in the documents has no finding.
+//! 5. An English topic shares almost no words with German documents: its words are
+//!    translated into the documents' own terms first ([`crate::retrieve::lexicon`]),
+//!    each English word one key term that any of its translations fulfils, and then
+//!    judged as above. A topic none of whose words has a translation ("libraries" in
+//!    documents that never name them) has no finding.
 //!
 //! **Invariant:** every state appears exactly once, in the official order; a finding is
 //! verbatim text of the passage it cites; a state without passages is "kein Bericht",
@@ -32,6 +34,7 @@ use crate::corpus::{StateCode, sentence};
 use crate::index::lexical::{LexicalFilter, analyze};
 use crate::index::{Index, IndexError};
 use crate::retrieve::fuse::RRF_K;
+use crate::retrieve::lexicon::Translation;
 use crate::retrieve::{detect_states, looks_english};
 
 /// What the table says for a state whose documents say nothing on the topic.
@@ -49,11 +52,6 @@ pub struct ComparePolicy {
     pub min_coverage: f32,
     /// Smallest share of the best state's coverage.
     pub relative: f32,
-    /// English topics: largest distance of a state's best cosine to the best state's.
-    pub similarity_margin: f32,
-    /// English topics: smallest cosine of a finding's passage (as `ask` abstains below
-    /// [`crate::answer::AbstainPolicy::min_similarity_english`]).
-    pub min_similarity: f32,
     /// Passages of each state read, best fused rank first.
     pub candidates: usize,
 }
@@ -63,8 +61,6 @@ impl Default for ComparePolicy {
         ComparePolicy {
             min_coverage: 0.4,
             relative: 0.5,
-            similarity_margin: 0.01,
-            min_similarity: crate::answer::AbstainPolicy::default().min_similarity_english,
             candidates: CANDIDATES,
         }
     }
@@ -136,10 +132,11 @@ impl StateRow {
 pub struct Comparison {
     /// What was compared.
     pub topic: String,
-    /// The topic's key terms (analysed) that occur in the documents.
+    /// The topic's key terms (analysed) that occur in the documents; for an English
+    /// topic, its words' translations.
     pub key_terms: Vec<String>,
-    /// True when the states were judged by similarity (an English topic).
-    pub by_similarity: bool,
+    /// For an English topic: its words and their translations (empty for German).
+    pub translations: Vec<Translation>,
     /// One row per state.
     pub rows: Vec<StateRow>,
 }
@@ -151,12 +148,22 @@ impl Comparison {
     }
 }
 
+/// A key term of the topic: analysed forms of which any counts (one for a German word;
+/// an English word's translations), weighted by IDF.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyTerm {
+    /// The analysed forms, best first.
+    pub forms: Vec<String>,
+    /// Inverse document frequency (the largest of the forms').
+    pub idf: f32,
+}
+
 /// The topic's key terms with their IDF: analysed words that occur in the documents but
 /// in at most half of the passages (a word in most passages, such as `KI` in a corpus on
 /// AI, tells no state from another), without the words that name a state, and without
 /// the joined form of a hyphenated compound when its parts are key terms
 /// (`Fraunhofer-Institute` counts as `Fraunhofer` and `Institut`).
-pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)> {
+pub fn key_terms(index: &Index, topic: &str) -> Vec<KeyTerm> {
     let state_terms: HashSet<String> = detect_states(topic)
         .iter()
         .flat_map(|n| analyze(&n.phrase))
@@ -168,7 +175,7 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
         .split_whitespace()
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
         .collect();
-    let source = if nouns.is_empty() || english {
+    let source = if nouns.is_empty() {
         topic.to_string()
     } else {
         nouns.join(" ")
@@ -181,9 +188,50 @@ pub fn key_terms(index: &Index, topic: &str, english: bool) -> Vec<(String, f32)
         .filter(|t| !state_terms.contains(t) && !joined.contains(t) && !common_alias.contains(t))
         .filter(|t| (1..=half).contains(&index.backend.doc_freq(t)))
         .filter(|t| seen.insert(t.clone()))
-        .map(|t| {
-            let idf = index.backend.idf(&t);
-            (t, idf)
+        .map(|t| KeyTerm {
+            idf: index.backend.idf(&t),
+            forms: vec![t],
+        })
+        .collect()
+}
+
+/// The key terms of an English topic: one per word, its forms the word's translations
+/// that occur in at most half of the passages; words that spell out a too-common
+/// abbreviation ("artificial intelligence" is `KI`) and words naming a state are left
+/// out. When a word has no translation at all ("whaling"), there are none: English has
+/// no capitals to tell a topic's nouns from its verbs, and a topic judged by half its
+/// words ("regulate" without "whaling") would find what was not asked.
+pub fn translated_key_terms(
+    index: &Index,
+    topic: &str,
+    translations: &[Translation],
+) -> Vec<KeyTerm> {
+    let half = (index.store.chunks.len() / 2) as u64;
+    let mut skip = common_alias_words(index, topic, half);
+    skip.extend(detect_states(topic).iter().flat_map(|n| analyze(&n.phrase)));
+    let wanted: Vec<&Translation> = translations
+        .iter()
+        .filter(|t| !analyze(&t.word).iter().any(|a| skip.contains(a)))
+        .collect();
+    if wanted.iter().any(|t| t.terms.is_empty()) {
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
+    wanted
+        .into_iter()
+        .filter_map(|t| {
+            let forms: Vec<String> = t
+                .terms
+                .iter()
+                .filter(|f| (1..=half).contains(&index.backend.doc_freq(f)))
+                .filter(|f| seen.insert((*f).clone()))
+                .cloned()
+                .collect();
+            let idf = forms
+                .iter()
+                .map(|f| index.backend.idf(f))
+                .fold(0.0, f32::max);
+            (!forms.is_empty()).then_some(KeyTerm { forms, idf })
         })
         .collect()
 }
@@ -207,37 +255,59 @@ fn common_alias_words(index: &Index, topic: &str, half: u64) -> HashSet<String> 
     common
 }
 
-fn coverage(terms: &HashSet<String>, key: &[(String, f32)]) -> f32 {
-    let total: f32 = key.iter().map(|k| k.1).sum();
+fn coverage(terms: &HashSet<String>, key: &[KeyTerm]) -> f32 {
+    let total: f32 = key.iter().map(|k| k.idf).sum();
     if total <= 0.0 {
         return 0.0;
     }
     key.iter()
-        .filter(|k| holds_term(terms, &k.0))
-        .map(|k| k.1)
+        .filter(|k| k.forms.iter().any(|f| holds_term(terms, f)))
+        .map(|k| k.idf)
         .sum::<f32>()
         / total
 }
 
+/// True when a comparison on `topic`, asked as `question`, needs the topic's words
+/// translated ([`compare`]'s `translations`).
+pub fn needs_translation(question: &str, topic: &str) -> bool {
+    looks_english(question) || looks_english(topic)
+}
+
 /// Compares the states on `topic`; `question` is what was asked (it tells the
-/// language) and `question_vector` its embedding.
+/// language), `question_vector` its embedding, and `translations` the topic's words
+/// translated into the documents' terms when [`needs_translation`] (else unused).
 pub fn compare(
     index: &Index,
     question: &str,
     topic: &str,
     question_vector: &[f32],
+    translations: &[Translation],
     policy: &ComparePolicy,
 ) -> Result<Comparison, IndexError> {
     let store = &index.store;
     let n = store.chunks.len();
-    let english = looks_english(question) || looks_english(topic);
-    let key = key_terms(index, topic, english);
+    let english = needs_translation(question, topic);
+    let key = if english {
+        translated_key_terms(index, topic, translations)
+    } else {
+        key_terms(index, topic)
+    };
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;
+    // An English topic is searched lexically by its translations; untranslated, its
+    // words rarely occur in the German text and BM25 adds mostly noise.
+    let translated: Vec<&str> = translations
+        .iter()
+        .flat_map(|t| t.written.iter().map(String::as_str))
+        .collect();
+    let (lexical_query, lexical_weight) = match (english, translated.is_empty()) {
+        (false, _) => (topic.to_string(), 1.0),
+        (true, false) => (translated.join(" "), 1.0),
+        (true, true) => (topic.to_string(), 0.3),
+    };
     let lexical = index
         .backend
-        .lexical(topic, n.max(1), &LexicalFilter::default())?;
-    let lexical_weight = if english { 0.3 } else { 1.0 };
+        .lexical(&lexical_query, n.max(1), &LexicalFilter::default())?;
     let similarity: HashMap<usize, f32> = dense.iter().copied().collect();
     let bm25: HashMap<usize, f32> = lexical.iter().copied().collect();
     // Ranks within each state.
@@ -302,39 +372,21 @@ pub fn compare(
             candidates,
         });
     }
-    // English words rarely occur in the German documents; those that do ("Act",
-    // "Report") are no evidence of the topic.
-    let by_similarity = english;
-    decide(&mut rows, by_similarity, policy);
+    decide(&mut rows, policy);
     Ok(Comparison {
         topic: topic.to_string(),
-        key_terms: key.into_iter().map(|k| k.0).collect(),
-        by_similarity,
+        key_terms: key.into_iter().flat_map(|k| k.forms).collect(),
+        translations: if english {
+            translations.to_vec()
+        } else {
+            Vec::new()
+        },
         rows,
     })
 }
 
 /// Applies the policy to rows whose candidates are known.
-fn decide(rows: &mut [StateRow], by_similarity: bool, policy: &ComparePolicy) {
-    if by_similarity {
-        for row in rows.iter_mut() {
-            row.candidates
-                .sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
-        }
-        let best = rows
-            .iter()
-            .filter_map(|r| r.best().map(|c| c.similarity))
-            .fold(f32::MIN, f32::max);
-        for row in rows.iter_mut() {
-            if let Some(c) = row.best()
-                && c.similarity >= best - policy.similarity_margin
-                && c.similarity >= policy.min_similarity
-            {
-                row.status = Status::Finding;
-            }
-        }
-        return;
-    }
+fn decide(rows: &mut [StateRow], policy: &ComparePolicy) {
     let best = rows
         .iter()
         .filter_map(|r| r.best().map(|c| c.sentence_coverage))
@@ -351,7 +403,7 @@ fn decide(rows: &mut [StateRow], by_similarity: bool, policy: &ComparePolicy) {
 
 /// The sentence of `text` with the largest share of the key terms (the first of equals;
 /// sentences of fewer than four words only when nothing else holds a key term).
-fn best_sentence(text: &str, key: &[(String, f32)]) -> (Range<usize>, f32) {
+fn best_sentence(text: &str, key: &[KeyTerm]) -> (Range<usize>, f32) {
     // Ordered by: a long sentence with a key term, then coverage, then a long sentence.
     let order = |cov: f32, long: bool| (u8::from(long && cov > 0.0), cov, u8::from(long));
     let mut best: Option<(Range<usize>, f32, bool)> = None;

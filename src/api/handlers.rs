@@ -428,6 +428,12 @@ pub async fn readyz(State(app): State<AppState>) -> Result<Json<serde_json::Valu
         "passages": ready.index.store.chunks.len(),
         "llm": ready.llm.is_some(),
         "generation": ready.index.backend.generation(),
+        "dense_search": match ready.index.backend.as_embedded() {
+            Some(e) if e.vectors.has_graph() => "graph",
+            Some(_) => "exact",
+            None => "database",
+        },
+        "english_vocabulary": ready.engine.lexicon_loaded(),
     })))
 }
 

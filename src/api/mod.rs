@@ -96,9 +96,20 @@ impl AppState {
         self.replace_ready(ready);
     }
 
+    /// Puts `ready` in place, then has the vocabulary for English comparisons loaded
+    /// or embedded on a background thread, so that the first English question does
+    /// not wait for it.
     fn replace_ready(&self, ready: Ready) {
+        let ready = Arc::new(ready);
         let mut slot = self.0.ready.write().unwrap_or_else(|p| p.into_inner());
-        *slot = Some(Arc::new(ready));
+        *slot = Some(Arc::clone(&ready));
+        drop(slot);
+        let spawned = std::thread::Builder::new()
+            .name("belegt-lexicon".into())
+            .spawn(move || ready.engine.warm_lexicon());
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "could not start loading the vocabulary for English questions");
+        }
     }
 
     /// The loaded engine, or 503.

@@ -1,6 +1,7 @@
 //! Question → ranked passages: state detection, dense and lexical search, fusion.
 
 pub mod fuse;
+pub mod lexicon;
 pub mod query;
 
 use std::time::Instant;

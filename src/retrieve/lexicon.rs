@@ -1,0 +1,532 @@
+//! English words → the German terms of the documents, by nearest vector.
+//!
+//! A question in English shares almost no words with German documents, so the
+//! comparison's key terms ([`crate::answer::compare`]) would be empty. The multilingual
+//! model places a word and its translation close together ("floods" next to
+//! "Hochwasser", "police" next to "Polizei"), so the documents' own vocabulary, embedded
+//! word by word, is a dictionary for the words of this corpus.
+//!
+//! - The vocabulary is the documents' capitalised words (German nouns, names, English
+//!   terms in the text) of four letters or more, one form per analysed term (its most
+//!   frequent), at most [`MAX_WORDS`] of them, most frequent first; terms in more than
+//!   half of the passages are left out, as they tell no state from another.
+//! - Nearest neighbours in such a space suffer from *hubs*: generic words ("Learning",
+//!   "Transport") are close to everything. Candidates are therefore ranked by CSLS
+//!   (Conneau et al. 2018, *Word Translation Without Parallel Data*): `2·cos(x, y) −
+//!   r(x) − r(y)`, where `r` is a word's mean cosine to its [`HUB_K`] nearest vocabulary
+//!   words. A translation counts when its CSLS reaches [`MIN_CSLS`]; up to
+//!   [`MAX_TRANSLATIONS`] count per English word ("health" → `Health`, `Gesundheit`).
+//!   A word without one ("libraries" in a corpus that never names them) has no
+//!   translation: the topic is not in the documents.
+//!
+//! The threshold was set on a list of 60 English topic words, half of them absent from
+//! the seeds (see the README); no evaluation question was used.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use crate::embed::{EmbedError, Embedder};
+use crate::index::Index;
+use crate::index::lexical::analyze;
+
+/// Largest vocabulary embedded (the most frequent words).
+pub const MAX_WORDS: usize = 6000;
+/// Neighbours whose mean cosine measures how much of a hub a word is.
+pub const HUB_K: usize = 10;
+/// Smallest CSLS score of a translation.
+pub const MIN_CSLS: f32 = 0.04;
+/// Most translations kept for one English word.
+pub const MAX_TRANSLATIONS: usize = 3;
+/// Words embedded per model call.
+const BATCH: usize = 32;
+/// File name of the vocabulary's vectors kept beside an index's files.
+pub const FILE_NAME: &str = "lexicon.bin";
+const MAGIC: &[u8; 4] = b"BLGL";
+/// Format of [`FILE_NAME`]; also changes when the vocabulary's rules change.
+const VERSION: u32 = 1;
+
+/// Words of an English question that frame it rather than name its topic (the
+/// analyser's stop words are dropped anyway).
+const ENGLISH_FRAME: &[&str] = &[
+    "about",
+    "across",
+    "according",
+    "also",
+    "approach",
+    "approaches",
+    "country",
+    "countries",
+    "deal",
+    "deals",
+    "describe",
+    "describes",
+    "document",
+    "documents",
+    "does",
+    "doing",
+    "federal",
+    "have",
+    "handle",
+    "handles",
+    "mention",
+    "mentions",
+    "other",
+    "plan",
+    "planned",
+    "plans",
+    "report",
+    "reports",
+    "said",
+    "says",
+    "state",
+    "states",
+    "their",
+    "there",
+    "these",
+    "they",
+    "those",
+    "using",
+    "uses",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "with",
+    "within",
+];
+
+/// The documents' vocabulary with its vectors.
+pub struct Lexicon {
+    /// The analysed term of each word.
+    terms: Vec<String>,
+    /// The word as embedded (its most frequent written form).
+    words: Vec<String>,
+    /// Unit vectors, `dim` floats per word.
+    vectors: Vec<f32>,
+    dim: usize,
+    /// Each word's mean cosine to its nearest vocabulary words.
+    hub: Vec<f32>,
+}
+
+impl std::fmt::Debug for Lexicon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lexicon({} words, dim {})", self.len(), self.dim)
+    }
+}
+
+/// Reads [`Lexicon::write`]'s little-endian fields; `None` past the end.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let slice = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(slice)
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        let b = self.take(4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn floats(&mut self, count: usize) -> Option<Vec<f32>> {
+        let b = self.take(count.checked_mul(4)?)?;
+        Some(
+            b.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+}
+
+/// An English word and the analysed German terms it was translated to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translation {
+    /// The English word, lower case.
+    pub word: String,
+    /// Analysed terms of the documents, best first (empty: no translation).
+    pub terms: Vec<String>,
+    /// The same terms as written in the documents (their most frequent form).
+    pub written: Vec<String>,
+}
+
+impl Lexicon {
+    /// Collects the index's vocabulary and embeds it (a few seconds on two cores for
+    /// the seeds).
+    pub fn build(index: &Index, embedder: &Embedder) -> Result<Lexicon, EmbedError> {
+        let (terms, words) = vocabulary(index);
+        let vectors = embedder.embed_queries(&words, BATCH)?;
+        let dim = vectors.first().map_or(0, Vec::len);
+        Ok(Lexicon::from_vectors(terms, words, &vectors, dim))
+    }
+
+    fn from_vectors(
+        terms: Vec<String>,
+        words: Vec<String>,
+        vectors: &[Vec<f32>],
+        dim: usize,
+    ) -> Lexicon {
+        let flat: Vec<f32> = vectors.iter().flat_map(|v| normalized(v)).collect();
+        let n = terms.len();
+        let mut hub = Vec::with_capacity(n);
+        let mut row = Vec::with_capacity(n);
+        for i in 0..n {
+            let x = &flat[i * dim..(i + 1) * dim];
+            row.clear();
+            row.extend(
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| dot(x, &flat[j * dim..(j + 1) * dim])),
+            );
+            hub.push(mean_of_largest(&mut row, HUB_K));
+        }
+        Lexicon {
+            terms,
+            words,
+            vectors: flat,
+            dim,
+            hub,
+        }
+    }
+
+    /// Writes the vocabulary, its vectors and hub scores to `path`, atomically (a
+    /// temporary file renamed over it).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut out = Vec::with_capacity(16 + self.vectors.len() * 4 + self.len() * 24);
+        out.extend_from_slice(MAGIC);
+        for n in [VERSION, self.dim as u32, self.len() as u32] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        for (term, word) in self.terms.iter().zip(&self.words) {
+            for text in [term, word] {
+                out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+        for x in self.vectors.iter().chain(&self.hub) {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&out)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+
+    /// Reads what [`Lexicon::write`] wrote; an error names what is wrong (another
+    /// format version, a truncated file).
+    pub fn read(path: &Path) -> Result<Lexicon, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bad = |what: &str| format!("{}: {what}", path.display());
+        let mut r = Reader {
+            bytes: &bytes,
+            at: 0,
+        };
+        if r.take(4).ok_or_else(|| bad("truncated"))? != MAGIC {
+            return Err(bad("not a belegt vocabulary file"));
+        }
+        let version = r.u32().ok_or_else(|| bad("truncated"))?;
+        if version != VERSION as usize {
+            return Err(bad(&format!(
+                "format {version}, this belegt reads {VERSION}"
+            )));
+        }
+        let (dim, n) = r.u32().zip(r.u32()).ok_or_else(|| bad("truncated"))?;
+        let mut terms = Vec::new();
+        let mut words = Vec::new();
+        for _ in 0..n {
+            for list in [&mut terms, &mut words] {
+                let len = r.u32().ok_or_else(|| bad("truncated"))?;
+                let text = r.take(len).ok_or_else(|| bad("truncated"))?;
+                list.push(String::from_utf8(text.to_vec()).map_err(|_| bad("not UTF-8"))?);
+            }
+        }
+        let vectors = r
+            .floats(n.saturating_mul(dim))
+            .ok_or_else(|| bad("truncated"))?;
+        let hub = r.floats(n).ok_or_else(|| bad("truncated"))?;
+        if r.at != bytes.len() {
+            return Err(bad("trailing bytes"));
+        }
+        Ok(Lexicon {
+            terms,
+            words,
+            vectors,
+            dim,
+            hub,
+        })
+    }
+
+    /// Length of the vectors.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when the documents hold no word to translate to.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Translates the topic words of an English `text` ([`content_words`]).
+    pub fn translate(
+        &self,
+        embedder: &Embedder,
+        text: &str,
+    ) -> Result<Vec<Translation>, EmbedError> {
+        let words = content_words(text);
+        if words.is_empty() || self.is_empty() {
+            return Ok(words
+                .into_iter()
+                .map(|word| Translation {
+                    word,
+                    terms: Vec::new(),
+                    written: Vec::new(),
+                })
+                .collect());
+        }
+        let vectors = embedder.embed_queries(&words, BATCH)?;
+        Ok(words
+            .into_iter()
+            .zip(vectors)
+            .map(|(word, v)| {
+                let found = self.nearest(&v);
+                Translation {
+                    word,
+                    terms: found.iter().map(|&j| self.terms[j].clone()).collect(),
+                    written: found.iter().map(|&j| self.words[j].clone()).collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// The words whose CSLS to `v` reaches [`MIN_CSLS`], best first (at most
+    /// [`MAX_TRANSLATIONS`]).
+    fn nearest(&self, v: &[f32]) -> Vec<usize> {
+        let x = normalized(v);
+        if x.len() != self.dim {
+            return Vec::new();
+        }
+        let cos: Vec<f32> = (0..self.len())
+            .map(|j| dot(&x, &self.vectors[j * self.dim..(j + 1) * self.dim]))
+            .collect();
+        let r_x = mean_of_largest(&mut cos.clone(), HUB_K);
+        let mut scored: Vec<(f32, usize)> = cos
+            .iter()
+            .enumerate()
+            .map(|(j, &c)| (2.0 * c - r_x - self.hub[j], j))
+            .filter(|&(s, _)| s >= MIN_CSLS)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(MAX_TRANSLATIONS);
+        scored.into_iter().map(|(_, j)| j).collect()
+    }
+}
+
+/// The lower-case words of an English text that may name its topic: four letters or
+/// more, no stop word, no word of a question's frame ("which", "states", "documents").
+pub fn content_words(text: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    text.split(|c: char| !c.is_alphabetic())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 4)
+        .filter(|w| !ENGLISH_FRAME.contains(&w.as_str()))
+        .filter(|w| !analyze(w).is_empty())
+        .filter(|w| seen.insert(w.clone()))
+        .collect()
+}
+
+/// The index's capitalised words: one written form per analysed term, the most
+/// frequent first, terms in more than half of the passages left out.
+fn vocabulary(index: &Index) -> (Vec<String>, Vec<String>) {
+    let store = &index.store;
+    let n = store.chunks.len();
+    let mut term_of: HashMap<String, Option<String>> = HashMap::new();
+    // term → (passages holding it, occurrences per written form)
+    let mut stats: HashMap<String, (usize, HashMap<String, usize>)> = HashMap::new();
+    for i in 0..n {
+        let mut in_passage: HashSet<String> = HashSet::new();
+        for word in store.chunk_text(i).split(|c: char| !c.is_alphabetic()) {
+            if !is_candidate(word) {
+                continue;
+            }
+            let term = term_of
+                .entry(word.to_string())
+                .or_insert_with(|| analyze(word).into_iter().next());
+            let Some(term) = term else { continue };
+            let entry = stats.entry(term.clone()).or_default();
+            *entry.1.entry(word.to_string()).or_default() += 1;
+            if in_passage.insert(term.clone()) {
+                entry.0 += 1;
+            }
+        }
+    }
+    let mut rows: Vec<(usize, String, String)> = stats
+        .into_iter()
+        .filter(|(_, (df, _))| *df <= n / 2)
+        .filter_map(|(term, (_, forms))| {
+            let total = forms.values().sum();
+            let word = forms
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?
+                .0;
+            Some((total, term, word))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    rows.truncate(MAX_WORDS);
+    rows.into_iter().map(|(_, t, w)| (t, w)).unzip()
+}
+
+/// A capitalised word of four letters or more with a lower-case letter (not an
+/// acronym, whose vector says little).
+fn is_candidate(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+        && word.chars().count() >= 4
+        && word.chars().any(char::is_lowercase)
+}
+
+fn normalized(v: &[f32]) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter().map(|x| x / norm).collect()
+    } else {
+        v.to_vec()
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Mean of the `k` largest values (all of them when there are fewer); reorders `values`.
+fn mean_of_largest(values: &mut [f32], k: usize) -> f32 {
+    let k = k.min(values.len());
+    if k == 0 {
+        return 0.0;
+    }
+    values.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    values[..k].iter().sum::<f32>() / k as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_words_drop_the_frame_and_short_words() {
+        assert_eq!(
+            content_words("Which states use AI for flood warnings, according to their reports?"),
+            vec!["flood", "warnings"]
+        );
+        assert_eq!(content_words("Which states do this?"), Vec::<String>::new());
+        assert_eq!(content_words("police police Police"), vec!["police"]);
+    }
+
+    #[test]
+    fn the_file_round_trips_and_a_damaged_one_is_refused() {
+        let lex = Lexicon::from_vectors(
+            vec!["polizei".into(), "hochwass".into()],
+            vec!["Polizei".into(), "Hochwasser".into()],
+            &[axis(1), v(0.4, 2, 0.5)],
+            8,
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        lex.write(&path).expect("write");
+        let back = Lexicon::read(&path).expect("read");
+        assert_eq!(back.terms, lex.terms);
+        assert_eq!(back.words, lex.words);
+        assert_eq!(back.vectors, lex.vectors);
+        assert_eq!(back.hub, lex.hub);
+        assert_eq!(back.dim(), 8);
+        let bytes = std::fs::read(&path).expect("bytes");
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).expect("truncate");
+        assert!(
+            Lexicon::read(&path)
+                .expect_err("refused")
+                .contains("truncated")
+        );
+        let mut other = bytes.clone();
+        other[4] = 9;
+        std::fs::write(&path, &other).expect("version");
+        assert!(
+            Lexicon::read(&path)
+                .expect_err("refused")
+                .contains("format 9")
+        );
+        std::fs::write(&path, b"JUNK").expect("junk");
+        assert!(Lexicon::read(&path).is_err());
+    }
+
+    #[test]
+    fn mean_of_largest_takes_the_top_k() {
+        assert!((mean_of_largest(&mut [0.1, 0.9, 0.5, 0.7], 2) - 0.8).abs() < 1e-6);
+        assert!((mean_of_largest(&mut [0.3], 10) - 0.3).abs() < 1e-6);
+        assert_eq!(mean_of_largest(&mut [], 3), 0.0);
+    }
+
+    /// Unit vector at `angle` radians in the plane of the first two axes, plus a
+    /// component along axis `extra` (0 for none).
+    fn v(angle: f32, extra: usize, weight: f32) -> Vec<f32> {
+        let mut out = vec![0.0; 8];
+        out[0] = angle.cos();
+        out[1] = angle.sin();
+        if extra > 0 {
+            out[extra] = weight;
+        }
+        normalized(&out)
+    }
+
+    fn axis(k: usize) -> Vec<f32> {
+        let mut out = vec![0.0; 8];
+        out[k] = 1.0;
+        out
+    }
+
+    #[test]
+    fn a_hub_loses_to_the_true_neighbour_and_a_stranger_gets_nothing() {
+        // "hub" sits in a cluster of words and is close to all of them; "target" is
+        // close to none.
+        let words = ["hub", "a", "b", "c", "target"];
+        let vectors = vec![
+            v(0.0, 0, 0.0),
+            v(0.15, 0, 0.0),
+            v(-0.15, 0, 0.0),
+            v(0.3, 0, 0.0),
+            axis(3),
+        ];
+        let lex = Lexicon::from_vectors(
+            words.iter().map(|w| w.to_string()).collect(),
+            words.iter().map(|w| w.to_string()).collect(),
+            &vectors,
+            8,
+        );
+        // By cosine the query is nearer the hub (0.8) than the target (0.6); CSLS
+        // discounts the hub's closeness to everything.
+        let query = v(0.0, 3, 0.75);
+        assert!(
+            dot(&normalized(&query), &lex.vectors[..8])
+                > dot(&normalized(&query), &lex.vectors[32..])
+        );
+        let found = lex.nearest(&query);
+        assert_eq!(
+            found.first().map(|&j| lex.words[j].as_str()),
+            Some("target"),
+            "{found:?}"
+        );
+        // A vector far from every word has no translation.
+        assert!(lex.nearest(&axis(6)).is_empty());
+    }
+}
