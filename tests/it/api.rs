@@ -230,6 +230,25 @@ async fn documents_states_and_probes_describe_the_index() {
     let (status, ready) = get("/readyz").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["documents"], 2);
+    // The work a server does in the background once ready: the HNSW graph (exact
+    // search until then) and the vocabulary for English questions. Both finish.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let (_, ready) = get("/readyz").await;
+        assert!(
+            ["graph", "exact"].contains(&ready["dense_search"].as_str().unwrap_or("")),
+            "{ready}"
+        );
+        assert!(ready["english_vocabulary"].is_boolean(), "{ready}");
+        if ready["dense_search"] == "graph" && ready["english_vocabulary"] == true {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "background work unfinished: {ready}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let metrics = client()
         .get(format!("{}/metrics", server()))
         .send()
