@@ -219,7 +219,8 @@ fn graph(dim: usize, data: &[f32]) -> Graph {
     hnsw
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// Dot product (the cosine of two unit vectors).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

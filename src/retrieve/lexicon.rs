@@ -29,6 +29,7 @@ use std::path::Path;
 use crate::embed::{EmbedError, Embedder};
 use crate::index::Index;
 use crate::index::lexical::analyze;
+use crate::index::vector::dot;
 
 /// Largest vocabulary embedded (the most frequent words).
 pub const MAX_WORDS: usize = 6000;
@@ -286,17 +287,13 @@ impl Lexicon {
         text: &str,
     ) -> Result<Vec<Translation>, EmbedError> {
         let words = content_words(text);
-        if words.is_empty() || self.is_empty() {
-            return Ok(words
-                .into_iter()
-                .map(|word| Translation {
-                    word,
-                    terms: Vec::new(),
-                    written: Vec::new(),
-                })
-                .collect());
-        }
-        let vectors = embedder.embed_queries(&words, BATCH)?;
+        // Nothing to embed: no topic word, or no vocabulary to translate to (an empty
+        // vector finds nothing).
+        let vectors = if words.is_empty() || self.is_empty() {
+            vec![Vec::new(); words.len()]
+        } else {
+            embedder.embed_queries(&words, BATCH)?
+        };
         Ok(words
             .into_iter()
             .zip(vectors)
@@ -404,10 +401,6 @@ fn normalized(v: &[f32]) -> Vec<f32> {
     } else {
         v.to_vec()
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Mean of the `k` largest values (all of them when there are fewer); reorders `values`.
