@@ -10,7 +10,10 @@
 //! 2. The topic's *key terms* are its nouns (German nouns are upper case; all words for
 //!    an English topic), analysed, that occur in the documents but in at most half of
 //!    the passages, without the words that name states; each weighs its IDF. A key term
-//!    of five letters or more also matches as the head or first part of a compound.
+//!    of five letters or more also matches as the head or first part of a compound. A
+//!    noun the documents do not use is split into parts they do ("Hochwasserwarnungen":
+//!    "Hochwasser", "Warnungen"); its other parts count only next to its most specific
+//!    one (largest IDF), so "Förderung" alone says nothing on "Mittelstandsförderung".
 //! 3. Each sentence of a candidate is scored by the IDF-weighted share of the key terms
 //!    it holds; the state's evidence is its best sentence (ties: the better passage).
 //! 4. A state has a finding when that share reaches [`ComparePolicy::min_coverage`] and
@@ -33,6 +36,7 @@ use crate::answer::extractive::holds_term;
 use crate::corpus::{StateCode, sentence};
 use crate::index::lexical::{LexicalFilter, analyze};
 use crate::index::{Index, IndexError};
+use crate::retrieve::compound::split_unknown_compounds;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::Translation;
 use crate::retrieve::{detect_states, looks_english};
@@ -156,14 +160,47 @@ pub struct KeyTerm {
     pub forms: Vec<String>,
     /// Inverse document frequency (the largest of the forms').
     pub idf: f32,
+    /// For a part of a compound the documents do not use ([`split_unknown_compounds`]):
+    /// the compound's most specific part, without which this one does not count
+    /// ("Förderung" of "Mittelstandsförderung" only next to "Mittelstand").
+    pub with: Option<String>,
 }
 
 /// The topic's key terms with their IDF: analysed words that occur in the documents but
 /// in at most half of the passages (a word in most passages, such as `KI` in a corpus on
 /// AI, tells no state from another), without the words that name a state, and without
 /// the joined form of a hyphenated compound when its parts are key terms
-/// (`Fraunhofer-Institute` counts as `Fraunhofer` and `Institut`).
+/// (`Fraunhofer-Institute` counts as `Fraunhofer` and `Institut`). A noun the documents
+/// do not use counts as its parts ([`split_unknown_compounds`]), bound to the most
+/// specific of them ([`KeyTerm::with`]).
 pub fn key_terms(index: &Index, topic: &str) -> Vec<KeyTerm> {
+    let (split, compounds) = split_unknown_compounds(index, topic);
+    let mut key = key_terms_of(index, &split);
+    for parts in compounds {
+        let terms: Vec<String> = parts.iter().flat_map(|p| analyze(p)).collect();
+        // The part of largest IDF; of equals the first (in German the modifier narrows
+        // the head: "Mittelstand" in "Mittelstandsförderung").
+        let Some(rarest) = terms
+            .iter()
+            .filter_map(|t| key.iter().find(|k| &k.forms[0] == t))
+            .fold(None::<&KeyTerm>, |best, k| match best {
+                Some(b) if b.idf >= k.idf => Some(b),
+                _ => Some(k),
+            })
+            .map(|k| k.forms[0].clone())
+        else {
+            continue;
+        };
+        for k in key.iter_mut() {
+            if terms.contains(&k.forms[0]) && k.forms[0] != rarest {
+                k.with = Some(rarest.clone());
+            }
+        }
+    }
+    key
+}
+
+fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
     let state_terms: HashSet<String> = detect_states(topic)
         .iter()
         .flat_map(|n| analyze(&n.phrase))
@@ -191,6 +228,7 @@ pub fn key_terms(index: &Index, topic: &str) -> Vec<KeyTerm> {
         .map(|t| KeyTerm {
             idf: index.backend.idf(&t),
             forms: vec![t],
+            with: None,
         })
         .collect()
 }
@@ -231,7 +269,11 @@ pub fn translated_key_terms(
                 .iter()
                 .map(|f| index.backend.idf(f))
                 .fold(0.0, f32::max);
-            (!forms.is_empty()).then_some(KeyTerm { forms, idf })
+            (!forms.is_empty()).then_some(KeyTerm {
+                forms,
+                idf,
+                with: None,
+            })
         })
         .collect()
 }
@@ -262,6 +304,7 @@ fn coverage(terms: &HashSet<String>, key: &[KeyTerm]) -> f32 {
     }
     key.iter()
         .filter(|k| k.forms.iter().any(|f| holds_term(terms, f)))
+        .filter(|k| k.with.as_ref().is_none_or(|w| holds_term(terms, w)))
         .map(|k| k.idf)
         .sum::<f32>()
         / total
@@ -287,10 +330,12 @@ pub fn compare(
     let store = &index.store;
     let n = store.chunks.len();
     let english = needs_translation(question, topic);
-    let key = if english {
-        translated_key_terms(index, topic, translations)
+    let split;
+    let (key, topic_words) = if english {
+        (translated_key_terms(index, topic, translations), topic)
     } else {
-        key_terms(index, topic)
+        split = split_unknown_compounds(index, topic).0;
+        (key_terms(index, topic), split.as_str())
     };
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;
@@ -301,7 +346,7 @@ pub fn compare(
         .flat_map(|t| t.written.iter().map(String::as_str))
         .collect();
     let (lexical_query, lexical_weight) = match (english, translated.is_empty()) {
-        (false, _) => (topic.to_string(), 1.0),
+        (false, _) => (topic_words.to_string(), 1.0),
         (true, false) => (translated.join(" "), 1.0),
         (true, true) => (topic.to_string(), 0.3),
     };

@@ -408,9 +408,127 @@ fn emit_word(text: &str, s: usize, e: usize, tokens: &mut Vec<Token>, position: 
     }
 }
 
+/// Shortest part [`split_compound`] splits off.
+pub const MIN_SPLIT_PART: usize = 4;
+
+/// Longest word [`split_compound`] tries to split (longer input is not a German word).
+const MAX_SPLIT_WORD: usize = 64;
+
+/// Splits a German compound the documents do not use into parts they do:
+/// `Hochwasserwarnungen` → `hochwasser`, `warnungen`; `Verwaltungsbeschäftigte` →
+/// `verwaltung`, `beschäftigte` (a linking `s`, `es`, `n` or `en` is dropped from a
+/// modifier). `known` says whether the documents use a word. Each part has at least
+/// [`MIN_SPLIT_PART`] letters; the longest known head is preferred, and the modifier may
+/// itself be a compound. `None` when `word` has no such split (or is not one word).
+pub fn split_compound(word: &str, known: &dyn Fn(&str) -> bool) -> Option<Vec<String>> {
+    let word = word.to_lowercase();
+    if word.chars().count() > MAX_SPLIT_WORD || !word.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let mut memo = std::collections::HashMap::new();
+    split_from(&word, known, &mut memo, false)
+}
+
+fn split_from(
+    word: &str,
+    known: &dyn Fn(&str) -> bool,
+    memo: &mut std::collections::HashMap<String, Option<Vec<String>>>,
+    whole_allowed: bool,
+) -> Option<Vec<String>> {
+    if whole_allowed && known(word) {
+        return Some(vec![word.to_string()]);
+    }
+    if let Some(done) = memo.get(word) {
+        return done.clone();
+    }
+    let cuts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+    let letters = cuts.len();
+    let mut found = None;
+    // Longest head first: at least MIN_SPLIT_PART letters on either side.
+    for &cut in cuts
+        .iter()
+        .take(letters.saturating_sub(MIN_SPLIT_PART - 1))
+        .skip(MIN_SPLIT_PART)
+    {
+        let (modifier, head) = word.split_at(cut);
+        if !known(head) {
+            continue;
+        }
+        let variants = std::iter::once(modifier).chain(
+            ["s", "es", "n", "en"]
+                .iter()
+                .filter_map(|link| modifier.strip_suffix(link)),
+        );
+        for m in variants {
+            if m.chars().count() < MIN_SPLIT_PART {
+                continue;
+            }
+            if let Some(mut parts) = split_from(m, known, memo, true) {
+                parts.push(head.to_string());
+                found = Some(parts);
+                break;
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    memo.insert(word.to_string(), found.clone());
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn compound_parts_are_known_long_and_spell_the_word(word in "[abenrsä]{0,30}") {
+            // Known: every word of two to six letters from a small alphabet, so that
+            // many splits are possible.
+            let known = |w: &str| (4..=6).contains(&w.chars().count()) && w.chars().all(|c| "abenrs".contains(c));
+            if let Some(parts) = split_compound(&word, &known) {
+                proptest::prop_assert!(parts.len() >= 2);
+                for p in &parts {
+                    proptest::prop_assert!(known(p) && p.chars().count() >= MIN_SPLIT_PART);
+                }
+                // The parts spell the word, up to linking elements after a modifier.
+                proptest::prop_assert!(word.ends_with(parts.last().map_or("", String::as_str)));
+                proptest::prop_assert!(word.starts_with(parts[0].as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn splits_compounds_into_parts_the_documents_use() {
+        let words = [
+            "hochwasser",
+            "warnungen",
+            "verwaltung",
+            "beschäftigte",
+            "daten",
+            "schutz",
+        ];
+        let known = |w: &str| words.contains(&w);
+        let split = |w: &str| split_compound(w, &known);
+        let parts = |w: &str| split(w).unwrap_or_default();
+        assert_eq!(parts("Hochwasserwarnungen"), ["hochwasser", "warnungen"]);
+        assert_eq!(
+            parts("Verwaltungsbeschäftigte"),
+            ["verwaltung", "beschäftigte"]
+        );
+        // The modifier may be a compound itself.
+        assert_eq!(
+            parts("Datenschutzverwaltung"),
+            ["daten", "schutz", "verwaltung"]
+        );
+        // No split: an unknown part, a part too short, not a single word.
+        assert_eq!(split("Hochwasserkarten"), None);
+        assert_eq!(split("Seewarnungen"), None);
+        assert_eq!(split("Hochwasser-Warnungen"), None);
+        assert_eq!(split(""), None);
+        assert_eq!(split(&"a".repeat(200)), None);
+    }
 
     #[test]
     fn hyphen_and_camel_case_variants_meet() {

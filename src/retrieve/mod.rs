@@ -1,5 +1,6 @@
 //! Question → ranked passages: state detection, dense and lexical search, fusion.
 
+pub mod compound;
 pub mod fuse;
 pub mod lexicon;
 pub mod query;

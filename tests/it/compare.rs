@@ -142,6 +142,51 @@ fn a_spelled_out_abbreviation_is_no_evidence_of_the_topic() {
 }
 
 #[test]
+fn a_compound_the_reports_do_not_use_is_judged_by_its_parts() {
+    let mut engine = util::engine();
+    let findings = |res: &CompareResponse| -> Vec<(String, String)> {
+        res.rows
+            .iter()
+            .filter(|r| r.status == "finding")
+            .map(|r| (r.state.clone(), r.finding.to_lowercase()))
+            .collect()
+    };
+    // No report writes "Hochwasserwarnung"; Hessen's writes of "Warnung vor drohendem
+    // Hochwasser".
+    let res = compare(
+        &mut engine,
+        "Welche Länder nutzen KI für Hochwasserwarnungen?",
+    );
+    assert_eq!(res.key_terms, ["hochwass", "warnung"]);
+    let found = findings(&res);
+    assert!(found.iter().any(|(s, _)| s == "HE"), "{found:?}");
+    // "Polizeiarbeit" finds the states of the police question.
+    let res = compare(
+        &mut engine,
+        "Welche Länder setzen KI in der Polizeiarbeit ein?",
+    );
+    let states: Vec<String> = findings(&res).into_iter().map(|(s, _)| s).collect();
+    assert!(states.contains(&"BW".to_string()) && states.contains(&"SN".to_string()));
+    assert!(states.len() <= 4, "{states:?}");
+    // A part counts only next to the compound's most specific one: "Förderung" alone
+    // (in most reports) is no finding on "Mittelstandsförderung".
+    let res = compare(
+        &mut engine,
+        "Welche Länder betreiben Mittelstandsförderung?",
+    );
+    assert_eq!(res.key_terms, ["mittelstand", "forder"]);
+    let found = findings(&res);
+    assert!(!found.is_empty());
+    assert!(
+        found.iter().all(|(_, f)| f.contains("mittelstand")),
+        "{found:?}"
+    );
+    // A compound with a part the reports do not use stays unknown: no finding.
+    let res = compare(&mut engine, "Welche Länder fördern Walfangregulierung?");
+    assert_eq!(res.counts.finding, 0, "{:?} {:?}", res.key_terms, res.rows);
+}
+
+#[test]
 fn ask_answers_questions_across_the_states_from_the_comparison() {
     let engine = util::engine();
     let req = SearchRequest::parse(
