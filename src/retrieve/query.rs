@@ -307,6 +307,9 @@ const ACROSS: &[&str] = &[
     "federal",
 ];
 
+/// Words after a state word that open a relative clause: "Länder, die …", "states that …".
+const RELATIVE: &[&str] = &["die", "welche", "that", "which", "whose"];
+
 /// Words that only frame a cross-state question and say nothing about its topic:
 /// question words, words for the states and for their reports.
 const FRAME: &[&str] = &[
@@ -336,6 +339,11 @@ const FRAME: &[&str] = &[
     "dmk-bericht",
     "dmk",
     "digitalministerkonferenz",
+    "vergleich",
+    "vergleiche",
+    "vergleichen",
+    "ländervergleich",
+    "compare",
     "which",
     "what",
     "states",
@@ -383,6 +391,13 @@ pub fn cross_state(question: &str) -> Option<CrossState> {
         if general(before) || (general(before2) && before.is_some_and(|b| !is_state_word(b))) {
             let from = if general(before) { i - 1 } else { i - 2 };
             phrase = Some(words[from..=i].join(" "));
+            break;
+        }
+        // "Gibt es Länder, die …", "states that use AI …": a relative clause after the
+        // plural asks which of them do it.
+        let after = lower.get(i + 1).map(String::as_str);
+        if after.is_some_and(|a| RELATIVE.contains(&a)) || before == Some("es") {
+            phrase = Some(words[i.saturating_sub(1)..=(i + 1).min(words.len() - 1)].join(" "));
             break;
         }
         let compares = |j: usize| {
@@ -437,6 +452,8 @@ mod cross_state_tests {
             "Was planen alle Bundesländer zur Verwaltungsdigitalisierung?",
             "KI in Schulen im Ländervergleich",
             "Vergleich der Länder bei KI-Schulungen",
+            "Gibt es Länder, die KI in Schulen einsetzen?",
+            "Nenne Länder, welche ein KI-Rechenzentrum betreiben.",
         ] {
             assert!(cross_state(q).is_some(), "{q}");
         }
@@ -448,6 +465,7 @@ mod cross_state_tests {
             "Which states use AI in the police?",
             "Where do the documents connect AI with floods, and for which states?",
             "How do the German states train their staff?",
+            "Are there states that use AI in schools?",
         ] {
             assert!(cross_state(q).is_some(), "{q}");
         }
@@ -480,6 +498,10 @@ mod cross_state_tests {
         assert_eq!(
             topic("Which states use AI in the police?").as_deref(),
             Some("use AI in the police")
+        );
+        assert_eq!(
+            topic("Vergleiche die Länder bei KI-Schulungen").as_deref(),
+            Some("die bei KI-Schulungen")
         );
     }
 }

@@ -283,6 +283,11 @@ fn an_english_question_is_translated_into_the_documents_terms() {
     assert!(!found(&de).is_empty());
     assert_eq!(found(&en), found(&de), "the same states in either language");
     assert!(de.translations.is_empty() && de.method == "terms");
+    // The question's verb ("used") is frame, not topic: translated, it would add a key
+    // term ("Verwendung") that finds states for using anything.
+    let passive = compare(&mut engine, "In which states is AI used by the police?");
+    assert_eq!(passive.key_terms, ["polizei"], "{:?}", passive.translations);
+    assert_eq!(found(&passive), found(&de));
     // Topics the documents never name have no translation, so no finding; a topic is
     // not judged by the half of its words that has one ("regulate", "intelligence").
     for q in [
