@@ -404,13 +404,18 @@ const MIN_HEAD: usize = 4;
 
 /// True when the analysed words of a text hold `term`: as a word, or (for a term of at
 /// least [`MIN_COMPOUND_PART`] letters) as the head or the first part of a German
-/// compound (`Zentren` in `Exzellenzzentren`, `Polizei` in `Polizeipräsidium`).
+/// compound (`Zentren` in `Exzellenzzentren`, `Polizei` in `Polizeipräsidium`). A first
+/// part needs a head of [`MIN_HEAD`] letters or more after it: `schul` ("Schulen") is not
+/// in `schulung`, whose rest is a suffix.
 pub fn holds_term(words: &HashSet<String>, term: &str) -> bool {
     words.contains(term)
         || (term.chars().count() >= MIN_COMPOUND_PART
-            && words
-                .iter()
-                .any(|w| w.len() > term.len() && (w.ends_with(term) || w.starts_with(term))))
+            && words.iter().any(|w| {
+                w.len() > term.len()
+                    && (w.ends_with(term)
+                        || w.strip_prefix(term)
+                            .is_some_and(|r| r.chars().count() >= MIN_HEAD))
+            }))
 }
 
 /// True when the analysed words of a text support a focus term: [`holds_term`]; the term
@@ -508,6 +513,18 @@ mod tests {
         assert!(supports(&words(&["museum"]), "mus"));
         assert!(!supports(&words(&["verwalt", "kianwend"]), "steuerverwalt"));
         assert!(!supports(&words(&["supercomput"]), "grafikprozessor"));
+    }
+
+    #[test]
+    fn a_term_is_held_as_a_word_or_a_compound_part_not_before_a_suffix() {
+        assert!(holds_term(&words(&["polizei"]), "polizei"));
+        assert!(holds_term(&words(&["polizeiprasidium"]), "polizei"));
+        assert!(holds_term(&words(&["exzellenzzentr"]), "zentr"));
+        // "Schulungen" is no school: its rest after `schul` is a suffix.
+        assert!(!holds_term(&words(&["schulung"]), "schul"));
+        assert!(holds_term(&words(&["schulbuch"]), "schul"));
+        // Short terms match only as whole words.
+        assert!(!holds_term(&words(&["kistrategi"]), "ki"));
     }
 
     #[test]
