@@ -175,7 +175,12 @@ pub struct KeyTerm {
 /// specific of them ([`KeyTerm::with`]).
 pub fn key_terms(index: &Index, topic: &str) -> Vec<KeyTerm> {
     let (split, compounds) = split_unknown_compounds(index, topic);
-    let mut key = key_terms_of(index, &split);
+    key_terms_of_split(index, &split, &compounds)
+}
+
+/// [`key_terms`] of a topic whose unknown compounds are already split.
+fn key_terms_of_split(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTerm> {
+    let mut key = key_terms_of(index, split);
     for parts in compounds {
         let terms: Vec<String> = parts.iter().flat_map(|p| analyze(p)).collect();
         // The part of largest IDF; of equals the first (in German the modifier narrows
@@ -334,8 +339,12 @@ pub fn compare(
     let (key, topic_words) = if english {
         (translated_key_terms(index, topic, translations), topic)
     } else {
-        split = split_unknown_compounds(index, topic).0;
-        (key_terms(index, topic), split.as_str())
+        let compounds;
+        (split, compounds) = split_unknown_compounds(index, topic);
+        (
+            key_terms_of_split(index, &split, &compounds),
+            split.as_str(),
+        )
     };
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;

@@ -484,7 +484,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn compound_parts_are_known_long_and_spell_the_word(word in "[abenrsä]{0,30}") {
-            // Known: every word of two to six letters from a small alphabet, so that
+            // Known: every word of four to six letters from a small alphabet, so that
             // many splits are possible.
             let known = |w: &str| (4..=6).contains(&w.chars().count()) && w.chars().all(|c| "abenrs".contains(c));
             if let Some(parts) = split_compound(&word, &known) {
