@@ -16,6 +16,9 @@
 //!    one (largest IDF), so "Förderung" alone says nothing on "Mittelstandsförderung".
 //! 3. Each sentence of a candidate is scored by the IDF-weighted share of the key terms
 //!    it holds; the state's evidence is its best sentence (ties: the better passage).
+//!    A topic with alternatives ("Chatbots oder Sprachmodelle", "bzw.", "or", lists
+//!    "A, B oder C") is read once per alternative, with the rest of the topic, and a
+//!    sentence scores its best reading ([`views`]).
 //! 4. A state has a finding when that share reaches [`ComparePolicy::min_coverage`] and
 //!    at least [`ComparePolicy::relative`] of the best state's share; a German topic
 //!    with no key term in the documents has no finding.
@@ -302,6 +305,161 @@ fn common_alias_words(index: &Index, topic: &str, half: u64) -> HashSet<String> 
     common
 }
 
+/// Words that join a topic's alternatives ("Polizei oder Justiz", "bzw.", "or").
+const ALTERNATIVE: &[&str] = &["oder", "bzw", "beziehungsweise", "und/oder", "or", "and/or"];
+
+/// Most ways of reading a topic with alternatives ([`views`]).
+const MAX_VIEWS: usize = 16;
+
+/// The alternatives of each "A oder B" (also "A, B oder C") in a topic's words, as word
+/// ranges. The right one is the run of words after the connector and its stop words
+/// ("bzw. bei der Aufklärung" → "Aufklärung"); each left one the run before the
+/// connector or a comma, no longer than the right one ("Hochschulen" of "KI in Schulen,
+/// Hochschulen oder Kitas" is one of three). Stop words and commas end a run.
+fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/')
+            .to_lowercase()
+    };
+    let connector = |w: &str| ALTERNATIVE.contains(&bare(w).as_str());
+    let content = |w: &str| !connector(w) && !analyze(w).is_empty();
+    let ends_item = |w: &str| w.ends_with([',', ';']);
+    let mut out = Vec::new();
+    for c in (0..words.len()).filter(|&c| connector(words[c])) {
+        let mut start = c + 1;
+        while start < words.len() && !connector(words[start]) && !content(words[start]) {
+            start += 1;
+        }
+        let mut end = start;
+        while end < words.len() && content(words[end]) {
+            end += 1;
+            if ends_item(words[end - 1]) {
+                break;
+            }
+        }
+        if start == end {
+            continue;
+        }
+        let longest = end - start;
+        let mut conjuncts: Vec<Range<usize>> = Vec::with_capacity(3);
+        conjuncts.push(start..end);
+        let mut last = c;
+        loop {
+            let mut first = last;
+            while first > 0
+                && last - first < longest
+                && content(words[first - 1])
+                && (first == last || !ends_item(words[first - 1]))
+            {
+                first -= 1;
+            }
+            if first == last {
+                break;
+            }
+            conjuncts.push(first..last);
+            // Another item of a list ends with a comma right before this one.
+            if first > 0 && ends_item(words[first - 1]) && content(words[first - 1]) {
+                last = first;
+            } else {
+                break;
+            }
+        }
+        if conjuncts.len() >= 2 {
+            conjuncts.reverse();
+            out.push(conjuncts);
+        }
+    }
+    out
+}
+
+/// The ways of reading a topic: for each "A oder B" one alternative with the rest of
+/// the topic, so that a state writing of A alone (or B alone) is judged by A's terms
+/// (or B's) and the shared ones. `holds` gives, for each alternative of each connector,
+/// the positions in `key` of the key terms it names. An alternative without a key term
+/// is no way of reading (its words are not in the documents: the topic is judged by
+/// the others, as before). Without alternatives: the whole topic, the only view.
+fn views(key: &[KeyTerm], holds: &[Vec<HashSet<usize>>]) -> Vec<Vec<KeyTerm>> {
+    // For each connector, the key terms each readable alternative leaves out.
+    let mut choices: Vec<Vec<HashSet<usize>>> = Vec::new();
+    for alternatives in holds {
+        let named: HashSet<usize> = alternatives.iter().flatten().copied().collect();
+        let readable: Vec<HashSet<usize>> = alternatives
+            .iter()
+            .filter(|a| !a.is_empty())
+            .map(|a| named.difference(a).copied().collect())
+            .collect();
+        if readable.len() >= 2
+            && choices.iter().map(Vec::len).product::<usize>() * readable.len() <= MAX_VIEWS
+        {
+            choices.push(readable);
+        }
+    }
+    let mut left_out: Vec<HashSet<usize>> = vec![HashSet::new()];
+    for readable in &choices {
+        left_out = left_out
+            .iter()
+            .flat_map(|out| {
+                readable
+                    .iter()
+                    .map(move |r| out.union(r).copied().collect::<HashSet<usize>>())
+            })
+            .collect();
+    }
+    left_out
+        .into_iter()
+        .map(|out| {
+            key.iter()
+                .enumerate()
+                .filter(|(i, _)| !out.contains(i))
+                .map(|(_, k)| k.clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// For each "A oder B" of `text` ([`alternatives`]), the positions in `key` of the key
+/// terms each alternative names: its analysed words, unknown compounds split (German),
+/// or its words' translations (English).
+fn alternative_terms(
+    index: &Index,
+    text: &str,
+    english: bool,
+    translations: &[Translation],
+    key: &[KeyTerm],
+) -> Vec<Vec<HashSet<usize>>> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let named = |range: &Range<usize>| -> HashSet<usize> {
+        let text = words[range.clone()].join(" ");
+        let terms: HashSet<String> = if english {
+            let lower: HashSet<String> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_lowercase)
+                .collect();
+            translations
+                .iter()
+                .filter(|t| lower.contains(&t.word))
+                .flat_map(|t| t.terms.iter().cloned())
+                .collect()
+        } else {
+            analyze(&split_unknown_compounds(index, &text).0)
+                .into_iter()
+                .collect()
+        };
+        (0..key.len())
+            .filter(|&i| key[i].forms.iter().any(|f| terms.contains(f)))
+            .collect()
+    };
+    alternatives(&words)
+        .iter()
+        .map(|conjuncts| conjuncts.iter().map(named).collect())
+        .collect()
+}
+
+/// The largest [`coverage`] over the topic's [`views`].
+fn best_coverage(terms: &HashSet<String>, views: &[Vec<KeyTerm>]) -> f32 {
+    views.iter().map(|v| coverage(terms, v)).fold(0.0, f32::max)
+}
+
 fn coverage(terms: &HashSet<String>, key: &[KeyTerm]) -> f32 {
     let total: f32 = key.iter().map(|k| k.idf).sum();
     if total <= 0.0 {
@@ -346,6 +504,12 @@ pub fn compare(
             split.as_str(),
         )
     };
+    // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
+    // which the topic drops.
+    let views = views(
+        &key,
+        &alternative_terms(index, question, english, translations, &key),
+    );
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;
     // An English topic is searched lexically by its translations; untranslated, its
@@ -400,13 +564,13 @@ pub fn compare(
                 let text = store.chunk_text(chunk);
                 let passage_terms: HashSet<String> =
                     analyze(&store.indexed_text(chunk)).into_iter().collect();
-                let (sentence, sentence_coverage) = best_sentence(text, &key);
+                let (sentence, sentence_coverage) = best_sentence(text, &views);
                 Candidate {
                     chunk,
                     rank: i + 1,
                     similarity: similarity.get(&chunk).copied().unwrap_or(0.0),
                     bm25: bm25.get(&chunk).copied().unwrap_or(0.0),
-                    passage_coverage: coverage(&passage_terms, &key),
+                    passage_coverage: best_coverage(&passage_terms, &views),
                     sentence,
                     sentence_coverage,
                 }
@@ -457,7 +621,7 @@ fn decide(rows: &mut [StateRow], policy: &ComparePolicy) {
 
 /// The sentence of `text` with the largest share of the key terms (the first of equals;
 /// sentences of fewer than four words only when nothing else holds a key term).
-fn best_sentence(text: &str, key: &[KeyTerm]) -> (Range<usize>, f32) {
+fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
     // Ordered by: a long sentence with a key term, then coverage, then a long sentence.
     let order = |cov: f32, long: bool| (u8::from(long && cov > 0.0), cov, u8::from(long));
     let mut best: Option<(Range<usize>, f32, bool)> = None;
@@ -465,7 +629,7 @@ fn best_sentence(text: &str, key: &[KeyTerm]) -> (Range<usize>, f32) {
         let s = &text[range.clone()];
         let long = s.split_whitespace().count() >= 4;
         let terms: HashSet<String> = analyze(s).into_iter().collect();
-        let cov = coverage(&terms, key);
+        let cov = best_coverage(&terms, views);
         let better = best.as_ref().is_none_or(|(_, c, l)| {
             order(cov, long)
                 .partial_cmp(&order(*c, *l))
@@ -476,4 +640,89 @@ fn best_sentence(text: &str, key: &[KeyTerm]) -> (Range<usize>, f32) {
         }
     }
     best.map_or((0..text.len(), 0.0), |(r, c, _)| (r, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<Vec<String>> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        alternatives(&words)
+            .into_iter()
+            .map(|c| c.into_iter().map(|r| words[r].join(" ")).collect())
+            .collect()
+    }
+
+    #[test]
+    fn alternatives_are_the_word_runs_around_oder_bzw_and_or() {
+        assert_eq!(
+            spans("Welche Länder setzen KI in Schulen oder Hochschulen ein?"),
+            [["Schulen", "Hochschulen"]]
+        );
+        // The right one starts after the connector's stop words and ends before the
+        // next; the left one is no longer than the right.
+        assert_eq!(
+            spans("KI bei der Polizei bzw. bei der Aufklärung von Straftaten"),
+            [["Polizei", "Aufklärung"]]
+        );
+        assert_eq!(
+            spans("connect AI with floods or flood warnings, and for which states?"),
+            [["floods", "flood warnings,"]]
+        );
+        // A list: each item before a comma is an alternative.
+        assert_eq!(
+            spans("Welche Länder nennen Rechenzentren, Supercomputer oder Hochleistungsrechner?"),
+            [["Rechenzentren,", "Supercomputer", "Hochleistungsrechner?"]]
+        );
+        // Nothing to choose: no connector, or nothing after it.
+        assert!(spans("KI in Schulen und Hochschulen").is_empty());
+        assert!(spans("Schulen oder").is_empty());
+        assert!(spans("oder Hochschulen").is_empty());
+    }
+
+    fn term(t: &str) -> KeyTerm {
+        KeyTerm {
+            forms: vec![t.to_string()],
+            idf: 1.0,
+            with: None,
+        }
+    }
+
+    fn view_terms(key: &[KeyTerm], holds: &[Vec<HashSet<usize>>]) -> Vec<Vec<String>> {
+        views(key, holds)
+            .into_iter()
+            .map(|v| v.into_iter().map(|k| k.forms[0].clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn each_view_is_one_alternative_with_the_rest_of_the_topic() {
+        let key = [term("schulung"), term("behord"), term("verwalt")];
+        let set = |v: &[usize]| v.iter().copied().collect::<HashSet<usize>>();
+        // "Schulungen in Behörden oder Verwaltung".
+        assert_eq!(
+            view_terms(&key, &[vec![set(&[1]), set(&[2])]]),
+            [vec!["schulung", "behord"], vec!["schulung", "verwalt"]]
+        );
+        // "floods or flood warnings": a term in both alternatives stays in both views.
+        let key = [term("hochwass"), term("warnung")];
+        assert_eq!(
+            view_terms(&key, &[vec![set(&[0]), set(&[0, 1])]]),
+            [vec!["hochwass"], vec!["hochwass", "warnung"]]
+        );
+        // An alternative without a key term ("Dürre", which no document uses) is no
+        // view; without alternatives the topic is its only view.
+        assert_eq!(
+            view_terms(&key, &[vec![set(&[0]), set(&[])]]),
+            [vec!["hochwass", "warnung"]]
+        );
+        assert_eq!(view_terms(&key, &[]), [vec!["hochwass", "warnung"]]);
+        // Two connectors: every combination, at most MAX_VIEWS.
+        let key: Vec<KeyTerm> = ["a", "b", "c", "d"].into_iter().map(term).collect();
+        let two = [vec![set(&[0]), set(&[1])], vec![set(&[2]), set(&[3])]];
+        assert_eq!(view_terms(&key, &two).len(), 4);
+        let many: Vec<Vec<HashSet<usize>>> = (0..6).map(|_| vec![set(&[0]), set(&[1])]).collect();
+        assert!(views(&key, &many).len() <= MAX_VIEWS);
+    }
 }

@@ -187,6 +187,33 @@ fn a_compound_the_reports_do_not_use_is_judged_by_its_parts() {
 }
 
 #[test]
+fn a_topic_with_alternatives_finds_the_states_of_either() {
+    let mut engine = util::engine();
+    let mut states = |topic: &str| -> Vec<String> {
+        compare(&mut engine, topic)
+            .rows
+            .iter()
+            .filter(|r| r.status == "finding")
+            .map(|r| r.state.clone())
+            .collect()
+    };
+    let chatbots = states("Welche Länder setzen Chatbots in der Verwaltung ein?");
+    let models = states("Welche Länder setzen Sprachmodelle in der Verwaltung ein?");
+    let either = states("Welche Länder setzen Chatbots oder Sprachmodelle in der Verwaltung ein?");
+    // Judged as one topic, a state had to write of chatbots and language models; read
+    // as alternatives, a state writing of either is found.
+    assert!(!chatbots.is_empty() && !models.is_empty());
+    let mut union: Vec<String> = chatbots.iter().chain(&models).cloned().collect();
+    union.sort_by_key(|s| StateCode::parse(s));
+    union.dedup();
+    assert_eq!(either, union);
+    assert!(
+        either.len() > chatbots.len().max(models.len()),
+        "{either:?}"
+    );
+}
+
+#[test]
 fn ask_answers_questions_across_the_states_from_the_comparison() {
     let engine = util::engine();
     let req = SearchRequest::parse(
