@@ -36,6 +36,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 const SCHEMA_PREFIX: &str = "belegt_g";
 /// Advisory lock key held by a build (any constant; "belegt" in ASCII, shifted).
 const BUILD_LOCK: i64 = 0x0062_656c_6567_7400;
+/// How long a build waits for the build lock before it reports another build running.
+/// A build that was killed holds the lock until its server process notices the closed
+/// connection: at once when it was waiting for the client, within
+/// `client_connection_check_interval` (set by each build) when a statement was running.
+const LOCK_GRACE: Duration = Duration::from_secs(15);
 /// BM25 parameters, as tantivy's.
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -157,14 +162,25 @@ pub fn build(
     let url = settings.url.as_str();
     let err = |e: postgres::Error| db_error(url, e);
     let mut client = connect(url, settings.timeout)?;
-    let locked: bool = client
-        .query_one("SELECT pg_try_advisory_lock($1)", &[&BUILD_LOCK])
-        .map_err(err)?
-        .get(0);
-    if !locked {
-        return Err(IndexError::Busy {
-            dir: redact(url).into(),
-        });
+    // If this build is killed, its server process stops a running statement (and frees
+    // the lock) within a second rather than at the statement's end. PostgreSQL 14 and
+    // later know the setting; an older server builds as before.
+    let _ = client.batch_execute("SET client_connection_check_interval = '1s'");
+    let waited = Instant::now();
+    loop {
+        let locked: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&BUILD_LOCK])
+            .map_err(err)?
+            .get(0);
+        if locked {
+            break;
+        }
+        if waited.elapsed() >= LOCK_GRACE {
+            return Err(IndexError::Busy {
+                dir: redact(url).into(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
     client
         .batch_execute(
