@@ -41,7 +41,7 @@ use crate::index::lexical::{LexicalFilter, analyze};
 use crate::index::{Index, IndexError};
 use crate::retrieve::compound::split_unknown_compounds;
 use crate::retrieve::fuse::RRF_K;
-use crate::retrieve::lexicon::Translation;
+use crate::retrieve::lexicon::{Translation, content_words};
 use crate::retrieve::{detect_states, looks_english};
 
 /// What the table says for a state whose documents say nothing on the topic.
@@ -175,14 +175,9 @@ pub struct KeyTerm {
 /// the joined form of a hyphenated compound when its parts are key terms
 /// (`Fraunhofer-Institute` counts as `Fraunhofer` and `Institut`). A noun the documents
 /// do not use counts as its parts ([`split_unknown_compounds`]), bound to the most
-/// specific of them ([`KeyTerm::with`]).
-pub fn key_terms(index: &Index, topic: &str) -> Vec<KeyTerm> {
-    let (split, compounds) = split_unknown_compounds(index, topic);
-    key_terms_of_split(index, &split, &compounds)
-}
-
-/// [`key_terms`] of a topic whose unknown compounds are already split.
-fn key_terms_of_split(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTerm> {
+/// specific of them ([`KeyTerm::with`]). `split` and `compounds` are the topic as
+/// [`split_unknown_compounds`] returns it.
+fn key_terms(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTerm> {
     let mut key = key_terms_of(index, split);
     for parts in compounds {
         let terms: Vec<String> = parts.iter().flat_map(|p| analyze(p)).collect();
@@ -321,19 +316,24 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
         w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/')
             .to_lowercase()
     };
-    let connector = |w: &str| ALTERNATIVE.contains(&bare(w).as_str());
-    let content = |w: &str| !connector(w) && !analyze(w).is_empty();
-    let ends_item = |w: &str| w.ends_with([',', ';']);
+    let connector: Vec<bool> = words
+        .iter()
+        .map(|w| ALTERNATIVE.contains(&bare(w).as_str()))
+        .collect();
+    let content: Vec<bool> = (0..words.len())
+        .map(|i| !connector[i] && !analyze(words[i]).is_empty())
+        .collect();
+    let ends_item: Vec<bool> = words.iter().map(|w| w.ends_with([',', ';'])).collect();
     let mut out = Vec::new();
-    for c in (0..words.len()).filter(|&c| connector(words[c])) {
+    for c in (0..words.len()).filter(|&c| connector[c]) {
         let mut start = c + 1;
-        while start < words.len() && !connector(words[start]) && !content(words[start]) {
+        while start < words.len() && !connector[start] && !content[start] {
             start += 1;
         }
         let mut end = start;
-        while end < words.len() && content(words[end]) {
+        while end < words.len() && content[end] {
             end += 1;
-            if ends_item(words[end - 1]) {
+            if ends_item[end - 1] {
                 break;
             }
         }
@@ -348,8 +348,8 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             let mut first = last;
             while first > 0
                 && last - first < longest
-                && content(words[first - 1])
-                && (first == last || !ends_item(words[first - 1]))
+                && content[first - 1]
+                && (first == last || !ends_item[first - 1])
             {
                 first -= 1;
             }
@@ -358,7 +358,7 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             }
             conjuncts.push(first..last);
             // Another item of a list ends with a comma right before this one.
-            if first > 0 && ends_item(words[first - 1]) && content(words[first - 1]) {
+            if first > 0 && ends_item[first - 1] && content[first - 1] {
                 last = first;
             } else {
                 break;
@@ -431,10 +431,7 @@ fn alternative_terms(
     let named = |range: &Range<usize>| -> HashSet<usize> {
         let text = words[range.clone()].join(" ");
         let terms: HashSet<String> = if english {
-            let lower: HashSet<String> = text
-                .split(|c: char| !c.is_alphanumeric())
-                .map(str::to_lowercase)
-                .collect();
+            let lower = content_words(&text);
             translations
                 .iter()
                 .filter(|t| lower.contains(&t.word))
@@ -499,10 +496,7 @@ pub fn compare(
     } else {
         let compounds;
         (split, compounds) = split_unknown_compounds(index, topic);
-        (
-            key_terms_of_split(index, &split, &compounds),
-            split.as_str(),
-        )
+        (key_terms(index, &split, &compounds), split.as_str())
     };
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
     // which the topic drops.
