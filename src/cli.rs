@@ -564,9 +564,16 @@ fn render_ask(r: &AskResponse) -> String {
 fn render_compare(r: &CompareResponse) -> String {
     let c = &r.counts;
     let mut out = format!(
-        "Vergleich der Länder: {}\n{} mit Aussage, {} ohne Aussage im Bericht, {} ohne Bericht\n\n",
+        "Vergleich der Länder: {}\n{} mit Aussage, {} ohne Aussage im Bericht, {} ohne Bericht\n",
         r.topic, c.finding, c.no_statement, c.no_report
     );
+    if !r.unknown_terms.is_empty() {
+        out.push_str(&format!(
+            "Die Dokumente verwenden nicht: {} (darum keine Aussage)\n",
+            r.unknown_terms.join(", ")
+        ));
+    }
+    out.push('\n');
     for row in &r.rows {
         let cite = row
             .citation

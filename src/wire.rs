@@ -69,6 +69,10 @@ pub struct CompareResponse {
     /// translated to (none: the documents do not name it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub translations: Vec<TranslationJson>,
+    /// For a German topic: its words the documents never use, not even as parts of a
+    /// compound. With one, no state has a finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_terms: Vec<String>,
     /// How many states have a finding, say nothing, have no report.
     pub counts: CompareCounts,
     /// The 16 states.
@@ -200,6 +204,7 @@ impl CompareResponse {
                     terms: t.written.clone(),
                 })
                 .collect(),
+            unknown_terms: comparison.unknown.clone(),
             counts,
             rows,
             timings_ms: timings,

@@ -838,7 +838,9 @@ class CompareTable {
       .join('; ');
     const note = this.comparison.method === 'translated'
       ? `Englische Frage, in die Begriffe der Dokumente übertragen (${translated}). Eine Aussage zählt, wenn ein Satz des Landes diese Begriffe enthält.`
-      : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).`;
+      : (this.comparison.unknown_terms || []).length
+        ? `Die Dokumente verwenden ${this.comparison.unknown_terms.map((w) => `„${w}“`).join(', ')} nicht; darum hat kein Land eine Aussage zum Thema.`
+        : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).`;
     this.root = el('section', { class: 'compare-box', 'aria-label': 'Vergleich der Länder' },
       el('h3', { class: 'compare-title', text: 'Vergleich der Länder' }),
       el('p', { class: 'compare-summary', text: `${counts.finding ?? 0} mit Aussage · ${counts.no_statement ?? 0} ohne Aussage im Bericht · ${counts.no_report ?? 0} ohne Bericht` }),

@@ -144,6 +144,10 @@ pub struct Comparison {
     pub key_terms: Vec<String>,
     /// For an English topic: its words and their translations (empty for German).
     pub translations: Vec<Translation>,
+    /// For a German topic: its nouns the documents never use, not even as the parts of
+    /// a compound ("KI-Assistenten", "ChatGPT"). With one, no state has a finding: the
+    /// topic's other words alone ("Verwaltung") would find what was not asked.
+    pub unknown: Vec<String>,
     /// One row per state.
     pub rows: Vec<StateRow>,
 }
@@ -279,6 +283,89 @@ pub fn translated_key_terms(
             })
         })
         .collect()
+}
+
+/// The capitalised words of a German topic (`split`, unknown compounds already split
+/// into known parts) that no passage uses: every analysed term of the word has document
+/// frequency 0. Hyphenated words count part by part ("KI-Assistenten": "Assistenten").
+/// A word of an alternative of `question` is left out, the other alternative is still a
+/// reading of the topic ([`views`]): "Hochwasser oder Dürre", and what follows the last
+/// alternative up to the next comma ("Polizei bzw. bei der Aufklärung von Straftaten").
+/// So is an example ("Sprachmodelle wie LLaMA", [`EXAMPLE`]) up to the next comma.
+fn unknown_nouns(index: &Index, split: &str, question: &str) -> Vec<String> {
+    let words: Vec<&str> = question.split_whitespace().collect();
+    let clause_end = |from: usize| {
+        (from..words.len())
+            .find(|&i| words[i].ends_with([',', ';']))
+            .map_or(words.len(), |i| i + 1)
+    };
+    let in_alternative: HashSet<String> = alternatives(&words)
+        .iter()
+        .flat_map(|conjuncts| {
+            let first = conjuncts.first().map_or(0, |r| r.start);
+            let last = conjuncts.last().map_or(0, |r| r.end);
+            first..clause_end(last.saturating_sub(1))
+        })
+        .chain(examples(&words).flat_map(|from| from..clause_end(from)))
+        .flat_map(|i| letter_runs(words[i]))
+        .map(str::to_lowercase)
+        .collect();
+    let mut unknown: Vec<String> = Vec::new();
+    for run in letter_runs(split) {
+        if !run.chars().next().is_some_and(char::is_uppercase)
+            || in_alternative.contains(&run.to_lowercase())
+            || unknown.iter().any(|u| u == run)
+        {
+            continue;
+        }
+        let terms = analyze(run);
+        if !terms.is_empty() && terms.iter().all(|t| index.backend.doc_freq(t) == 0) {
+            unknown.push(run.to_string());
+        }
+    }
+    unknown
+}
+
+/// Words that introduce examples ("Sprachmodelle wie LLaMA"): what follows them is no
+/// condition of the topic.
+const EXAMPLE: &[&str] = &[
+    "wie",
+    "etwa",
+    "beispielsweise",
+    "bspw",
+    "z.b",
+    "zb",
+    "insbesondere",
+    "like",
+    "e.g",
+    "including",
+];
+
+/// The positions of the words after each word of [`EXAMPLE`] (also "z. B.", "such as").
+fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    (0..words.len()).filter_map(move |i| {
+        let word = bare(words[i]);
+        let pair = words
+            .get(i + 1)
+            .map(|next| format!("{word} {}", bare(next)));
+        if EXAMPLE.contains(&word.as_str()) {
+            Some(i + 1)
+        } else if matches!(pair.as_deref(), Some("z b" | "such as")) {
+            Some(i + 2)
+        } else {
+            None
+        }
+    })
+}
+
+/// The runs of letters of `text` ("KI-Assistenten" → "KI", "Assistenten").
+fn letter_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
 }
 
 /// The analysed words of two-word phrases that the analyser also reads as a term found
@@ -491,13 +578,18 @@ pub fn compare(
     let n = store.chunks.len();
     let english = needs_translation(question, topic);
     let split;
-    let (key, topic_words) = if english {
+    let mut unknown = Vec::new();
+    let (mut key, topic_words) = if english {
         (translated_key_terms(index, topic, translations), topic)
     } else {
         let compounds;
         (split, compounds) = split_unknown_compounds(index, topic);
+        unknown = unknown_nouns(index, &split, question);
         (key_terms(index, &split, &compounds), split.as_str())
     };
+    if !unknown.is_empty() {
+        key.clear();
+    }
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
     // which the topic drops.
     let views = views(
@@ -593,6 +685,7 @@ pub fn compare(
         } else {
             Vec::new()
         },
+        unknown,
         rows,
     })
 }

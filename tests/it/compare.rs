@@ -187,6 +187,47 @@ fn a_compound_the_reports_do_not_use_is_judged_by_its_parts() {
 }
 
 #[test]
+fn a_noun_the_documents_never_use_leaves_no_finding() {
+    let mut engine = util::engine();
+    // "Verwaltung" alone finds most states; no report writes of "Assistenten", so a
+    // table on "KI-Assistenten in der Verwaltung" judged by "Verwaltung" would answer
+    // what was not asked.
+    let broad = compare(
+        &mut engine,
+        "Welche Länder setzen KI in der Verwaltung ein?",
+    );
+    assert!(broad.counts.finding >= 3, "{:?}", broad.counts);
+    let res = compare(
+        &mut engine,
+        "Welche Länder setzen KI-Assistenten in der Verwaltung ein?",
+    );
+    assert_eq!(res.unknown_terms, ["Assistenten"]);
+    assert_eq!(res.counts.finding, 0, "{:?}", res.rows);
+    // An example ("wie LLaMA") or an alternative ("oder Walfangschiffe") the documents do not
+    // name is no condition: the table is the one without it.
+    let states = |res: &CompareResponse| -> Vec<String> {
+        res.rows
+            .iter()
+            .filter(|r| r.status == "finding")
+            .map(|r| r.state.clone())
+            .collect()
+    };
+    let models = compare(&mut engine, "Welche Länder setzen Sprachmodelle ein?");
+    let example = compare(
+        &mut engine,
+        "Welche Länder setzen Sprachmodelle wie LLaMA ein?",
+    );
+    assert!(example.unknown_terms.is_empty());
+    assert!(!states(&models).is_empty());
+    assert_eq!(states(&example), states(&models));
+    let alternative = compare(
+        &mut engine,
+        "Welche Länder setzen Sprachmodelle oder Walfangschiffe ein?",
+    );
+    assert_eq!(states(&alternative), states(&models));
+}
+
+#[test]
 fn a_topic_with_alternatives_finds_the_states_of_either() {
     let mut engine = util::engine();
     let mut states = |topic: &str| -> Vec<String> {
