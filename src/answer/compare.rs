@@ -649,7 +649,9 @@ pub fn compare(
             .map(|(i, chunk)| {
                 let text = store.chunk_text(chunk);
                 let passage_terms: HashSet<String> =
-                    analyze(&store.indexed_text(chunk)).into_iter().collect();
+                    analyze(&without_portfolios(&store.indexed_text(chunk)))
+                        .into_iter()
+                        .collect();
                 let (sentence, sentence_coverage) = best_sentence(text, &views);
                 Candidate {
                     chunk,
@@ -706,6 +708,65 @@ fn decide(rows: &mut [StateRow], policy: &ComparePolicy) {
     }
 }
 
+/// `text` without the portfolios of the ministries it names: "Staatsministerium für
+/// Wirtschaft, Arbeit und Verkehr" co-authoring a strategy says nothing on traffic, and
+/// "Bundesministerium für Digitales und Verkehr" funding a project nothing on it either.
+/// A portfolio is what follows a word ending in "ministerium" and "für", "der" or "des":
+/// capitalised words joined by commas, "und", "für", "der", "des", up to the first other
+/// word (a verb, a parenthesis, a number). Its words become spaces, so that byte offsets
+/// stay those of `text`.
+fn without_portfolios(text: &str) -> std::borrow::Cow<'_, str> {
+    const JOINS: &[&str] = &["und", "für", "der", "des"];
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i + 1 < words.len() {
+        let ministry = words[i]
+            .1
+            .trim_end_matches(|c: char| !c.is_alphabetic())
+            .to_lowercase();
+        let opens = ["für", "der", "des"].contains(&words[i + 1].1);
+        if !(opens && (ministry.ends_with("ministerium") || ministry.ends_with("ministeriums"))) {
+            i += 1;
+            continue;
+        }
+        let start = words[i + 1].0;
+        let mut end = start;
+        let mut j = i + 1;
+        while let Some(&(at, w)) = words.get(j) {
+            let bare = w.trim_end_matches([',', ';', '.', ':', ')']);
+            let name = bare.chars().next().is_some_and(char::is_uppercase)
+                && bare.chars().all(|c| c.is_alphabetic() || c == '-');
+            if !(name || JOINS.contains(&bare)) {
+                break;
+            }
+            end = at + bare.len();
+            j += 1;
+            if bare.len() < w.len() && !w.ends_with(',') {
+                break;
+            }
+        }
+        spans.push(start..end);
+        i = j;
+    }
+    if spans.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in spans {
+        out.push_str(&text[at..span.start]);
+        // One space per byte: offsets into `text` stay offsets into the result.
+        out.extend(std::iter::repeat_n(' ', span.len()));
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The sentence of `text` with the largest share of the key terms (the first of equals;
 /// sentences of fewer than four words only when nothing else holds a key term).
 fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
@@ -715,7 +776,7 @@ fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
     for range in sentence::split(text) {
         let s = &text[range.clone()];
         let long = s.split_whitespace().count() >= 4;
-        let terms: HashSet<String> = analyze(s).into_iter().collect();
+        let terms: HashSet<String> = analyze(&without_portfolios(s)).into_iter().collect();
         let cov = best_coverage(&terms, views);
         let better = best.as_ref().is_none_or(|(_, c, l)| {
             order(cov, long)
@@ -766,6 +827,42 @@ mod tests {
         assert!(spans("KI in Schulen und Hochschulen").is_empty());
         assert!(spans("Schulen oder").is_empty());
         assert!(spans("oder Hochschulen").is_empty());
+    }
+
+    #[test]
+    fn a_ministrys_portfolio_is_no_statement_on_it() {
+        let masked = |t: &str| {
+            without_portfolios(t)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            masked(
+                "mit dem Staatsministerium für Wirtschaft, Arbeit und Verkehr (SMWA), dem Staatsministerium der Justiz und für Demokratie erarbeitet"
+            ),
+            "mit dem Staatsministerium (SMWA), dem Staatsministerium erarbeitet"
+        );
+        // The portfolio ends at the first word that is no part of a name.
+        assert_eq!(
+            masked("Das Ministerium für Bildung hat KI in Schulen erprobt."),
+            "Das Ministerium hat KI in Schulen erprobt."
+        );
+        assert_eq!(
+            masked("Bundesministerium für Digitales und Verkehr) als auch"),
+            "Bundesministerium ) als auch"
+        );
+        assert_eq!(
+            masked("vom Bundesministerium für Bildung und Forschung. KI im Verkehr"),
+            "vom Bundesministerium . KI im Verkehr"
+        );
+        // Offsets are kept; text without a ministry is returned as it is.
+        let text = "Das Staatsministerium für Kultus erprobt KI im Verkehr";
+        assert_eq!(without_portfolios(text).len(), text.len());
+        assert!(matches!(
+            without_portfolios("KI im Verkehr"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     fn term(t: &str) -> KeyTerm {
