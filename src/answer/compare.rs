@@ -227,7 +227,7 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
     let half = (index.store.chunks.len() / 2) as u64;
     let common_alias = common_alias_words(index, topic, half);
     let mut seen = HashSet::new();
-    analyze(&source)
+    let mut key: Vec<KeyTerm> = analyze(&source)
         .into_iter()
         .filter(|t| !state_terms.contains(t) && !joined.contains(t) && !common_alias.contains(t))
         .filter(|t| (1..=half).contains(&index.backend.doc_freq(t)))
@@ -237,7 +237,36 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
             forms: vec![t],
             with: None,
         })
-        .collect()
+        .collect();
+    // Hyphen variants: the parts of "Start-ups" are also written as one word,
+    // "Startups", which fulfils both.
+    for word in source.split_whitespace() {
+        let parts: Vec<&str> = word
+            .split(['-', '‐', '‑'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        for pair in parts.windows(2) {
+            let (Some(a), Some(b)) = (analyze(pair[0]).pop(), analyze(pair[1]).pop()) else {
+                continue;
+            };
+            let together = analyze(&format!("{}{}", pair[0], pair[1]).to_lowercase());
+            let Some(one) = together.into_iter().next() else {
+                continue;
+            };
+            if index.backend.doc_freq(&one) == 0 {
+                continue;
+            }
+            for k in key
+                .iter_mut()
+                .filter(|k| k.forms[0] == a || k.forms[0] == b)
+            {
+                if !k.forms.contains(&one) {
+                    k.forms.push(one.clone());
+                }
+            }
+        }
+    }
+    key
 }
 
 /// The key terms of an English topic: one per word, its forms the word's translations
@@ -605,7 +634,20 @@ pub fn compare(
         .flat_map(|t| t.written.iter().map(String::as_str))
         .collect();
     let (lexical_query, lexical_weight) = match (english, translated.is_empty()) {
-        (false, _) => (topic_words.to_string(), 1.0),
+        // A German topic with its hyphen variants ("Start-ups" also as "Startups").
+        (false, _) => {
+            let mut query = topic_words.to_string();
+            let mut variants: Vec<&str> = key
+                .iter()
+                .flat_map(|k| k.forms.iter().skip(1).map(String::as_str))
+                .collect();
+            variants.dedup();
+            for v in variants {
+                query.push(' ');
+                query.push_str(v);
+            }
+            (query, 1.0)
+        }
         (true, false) => (translated.join(" "), 1.0),
         (true, true) => (topic.to_string(), 0.3),
     };
@@ -681,7 +723,13 @@ pub fn compare(
     decide(&mut rows, policy);
     Ok(Comparison {
         topic: topic.to_string(),
-        key_terms: key.into_iter().flat_map(|k| k.forms).collect(),
+        key_terms: {
+            let mut seen = HashSet::new();
+            key.into_iter()
+                .flat_map(|k| k.forms)
+                .filter(|f| seen.insert(f.clone()))
+                .collect()
+        },
         translations: if english {
             translations.to_vec()
         } else {

@@ -228,6 +228,30 @@ fn a_noun_the_documents_never_use_leaves_no_finding() {
 }
 
 #[test]
+fn a_hyphenated_topic_also_matches_its_parts_written_as_one_word() {
+    let mut engine = util::engine();
+    let states = |res: &CompareResponse| -> Vec<String> {
+        res.rows
+            .iter()
+            .filter(|r| r.status == "finding")
+            .map(|r| r.state.clone())
+            .collect()
+    };
+    // Hessen writes "Startups", Sachsen "Start-ups": asked as "KI-Start-ups", both.
+    let res = compare(&mut engine, "Welche Länder fördern KI-Start-ups?");
+    assert!(
+        res.key_terms.iter().any(|t| t == "startups"),
+        "{:?}",
+        res.key_terms
+    );
+    let found = states(&res);
+    assert!(found.contains(&"HE".to_string()), "{found:?}");
+    assert!(found.contains(&"SN".to_string()), "{found:?}");
+    let he = res.rows.iter().find(|r| r.state == "HE").unwrap();
+    assert!(he.finding.contains("Startups"), "{}", he.finding);
+}
+
+#[test]
 fn a_topic_with_alternatives_finds_the_states_of_either() {
     let mut engine = util::engine();
     let mut states = |topic: &str| -> Vec<String> {
