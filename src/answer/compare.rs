@@ -14,8 +14,12 @@
 //!    noun the documents do not use is split into parts they do ("Hochwasserwarnungen":
 //!    "Hochwasser", "Warnungen"); its other parts count only next to its most specific
 //!    one (largest IDF), so "Förderung" alone says nothing on "Mittelstandsförderung".
+//!    A hyphenated word's parts also match written as one word ("Start-ups":
+//!    "Startups"). A noun the documents do not use at all, not even as parts, leaves no
+//!    finding ([`Comparison::unknown`]), unless it is in an alternative or an example.
 //! 3. Each sentence of a candidate is scored by the IDF-weighted share of the key terms
-//!    it holds; the state's evidence is its best sentence (ties: the better passage).
+//!    it holds, without the portfolios of the ministries it names
+//!    ([`without_portfolios`]); the state's evidence is its best sentence (ties: the better passage).
 //!    A topic with alternatives ("Chatbots oder Sprachmodelle", "bzw.", "or", lists
 //!    "A, B oder C") is read once per alternative, with the rest of the topic, and a
 //!    sentence scores its best reading ([`views`]).
