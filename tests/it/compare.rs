@@ -247,7 +247,7 @@ fn a_hyphenated_topic_also_matches_its_parts_written_as_one_word() {
     let found = states(&res);
     assert!(found.contains(&"HE".to_string()), "{found:?}");
     assert!(found.contains(&"SN".to_string()), "{found:?}");
-    let he = res.rows.iter().find(|r| r.state == "HE").unwrap();
+    let he = res.rows.iter().find(|r| r.state == "HE").expect("HE row");
     assert!(he.finding.contains("Startups"), "{}", he.finding);
 }
 
