@@ -39,7 +39,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use crate::answer::extractive::holds_term;
+use crate::answer::extractive::{holds_term, is_frame_term};
 use crate::corpus::{StateCode, sentence};
 use crate::index::lexical::{LexicalFilter, analyze};
 use crate::index::{Index, IndexError};
@@ -278,9 +278,11 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
 /// abbreviation ("artificial intelligence" is `KI`) and words naming a state are left
 /// out. When a word has no translation at all ("whaling"), there are none: English has
 /// no capitals to tell a topic's nouns from its verbs, and a topic judged by half its
-/// words ("regulate" without "whaling") would find what was not asked.
+/// words ("regulate" without "whaling") would find what was not asked. A word among the
+/// [`optional_words`] of `question` (an alternative, an example) may lack one.
 pub fn translated_key_terms(
     index: &Index,
+    question: &str,
     topic: &str,
     translations: &[Translation],
 ) -> Vec<KeyTerm> {
@@ -291,7 +293,11 @@ pub fn translated_key_terms(
         .iter()
         .filter(|t| !analyze(&t.word).iter().any(|a| skip.contains(a)))
         .collect();
-    if wanted.iter().any(|t| t.terms.is_empty()) {
+    let optional = optional_words(question);
+    if wanted
+        .iter()
+        .any(|t| t.terms.is_empty() && !optional.contains(&t.word))
+    {
         return Vec::new();
     }
     let mut seen = HashSet::new();
@@ -321,28 +327,11 @@ pub fn translated_key_terms(
 /// The capitalised words of a German topic (`split`, unknown compounds already split
 /// into known parts) that no passage uses: every analysed term of the word has document
 /// frequency 0. Hyphenated words count part by part ("KI-Assistenten": "Assistenten").
-/// A word of an alternative of `question` is left out, the other alternative is still a
-/// reading of the topic ([`views`]): "Hochwasser oder Dürre", and what follows the last
-/// alternative up to the next comma ("Polizei bzw. bei der Aufklärung von Straftaten").
-/// So is an example ("Sprachmodelle wie LLaMA", [`EXAMPLE`]) up to the next comma.
+/// The [`optional_words`] of `question` are left out: the other alternative is still a
+/// reading of the topic ([`views`]), and an example is no condition. So are words that
+/// only say what kind of answer is wanted ("konkrete Euro-Beträge", [`is_frame_term`]).
 fn unknown_nouns(index: &Index, split: &str, question: &str) -> Vec<String> {
-    let words: Vec<&str> = question.split_whitespace().collect();
-    let clause_end = |from: usize| {
-        (from..words.len())
-            .find(|&i| words[i].ends_with([',', ';']))
-            .map_or(words.len(), |i| i + 1)
-    };
-    let in_alternative: HashSet<String> = alternatives(&words)
-        .iter()
-        .flat_map(|conjuncts| {
-            let first = conjuncts.first().map_or(0, |r| r.start);
-            let last = conjuncts.last().map_or(0, |r| r.end);
-            first..clause_end(last.saturating_sub(1))
-        })
-        .chain(examples(&words).flat_map(|from| from..clause_end(from)))
-        .flat_map(|i| letter_runs(words[i]))
-        .map(str::to_lowercase)
-        .collect();
+    let in_alternative = optional_words(question);
     let mut unknown: Vec<String> = Vec::new();
     for run in letter_runs(split) {
         if !run.chars().next().is_some_and(char::is_uppercase)
@@ -352,11 +341,38 @@ fn unknown_nouns(index: &Index, split: &str, question: &str) -> Vec<String> {
             continue;
         }
         let terms = analyze(run);
-        if !terms.is_empty() && terms.iter().all(|t| index.backend.doc_freq(t) == 0) {
+        if !terms.is_empty()
+            && !terms.iter().any(|t| is_frame_term(t))
+            && terms.iter().all(|t| index.backend.doc_freq(t) == 0)
+        {
             unknown.push(run.to_string());
         }
     }
     unknown
+}
+
+/// The words of `question`, lower case, that are no condition of its topic: those of
+/// its alternatives ("Hochwasser oder Dürre"), with what follows the last alternative up
+/// to the next comma ("Polizei bzw. bei der Aufklärung von Straftaten"), and its
+/// examples up to the next comma ("Sprachmodelle wie LLaMA", [`EXAMPLE`]).
+fn optional_words(question: &str) -> HashSet<String> {
+    let words: Vec<&str> = question.split_whitespace().collect();
+    let clause_end = |from: usize| {
+        (from..words.len())
+            .find(|&i| words[i].ends_with([',', ';']))
+            .map_or(words.len(), |i| i + 1)
+    };
+    alternatives(&words)
+        .iter()
+        .flat_map(|conjuncts| {
+            let first = conjuncts.first().map_or(0, |r| r.start);
+            let last = conjuncts.last().map_or(0, |r| r.end);
+            first..clause_end(last.saturating_sub(1))
+        })
+        .chain(examples(&words).flat_map(|from| from..clause_end(from)))
+        .flat_map(|i| letter_runs(words[i]))
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Words that introduce examples ("Sprachmodelle wie LLaMA"): what follows them is no
@@ -613,7 +629,10 @@ pub fn compare(
     let split;
     let mut unknown = Vec::new();
     let (mut key, topic_words) = if english {
-        (translated_key_terms(index, topic, translations), topic)
+        (
+            translated_key_terms(index, question, topic, translations),
+            topic,
+        )
     } else {
         let compounds;
         (split, compounds) = split_unknown_compounds(index, topic);

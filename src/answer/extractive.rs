@@ -334,6 +334,11 @@ const ANSWER_TYPE_NOUNS: &[&str] = &[
     "Informationen",
     "Details",
     "Überblick",
+    "Betrag",
+    "Beträge",
+    "Summe",
+    "Summen",
+    "Höhe",
 ];
 
 /// Words that name the documents themselves ("laut ihren Berichten", "in der
@@ -346,6 +351,21 @@ const DOCUMENT_WORDS: &[&str] = &[
     "Dokumente",
     "laut",
 ];
+
+/// True when the analysed `term` is that of a question word, an answer-type noun
+/// ("Art", "Beträge") or a word naming the documents ("Bericht"): it says what kind of
+/// answer is wanted or where to look, not what the answer is about.
+pub fn is_frame_term(term: &str) -> bool {
+    static FRAME: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    FRAME
+        .get_or_init(|| {
+            [QUESTION_WORDS, ANSWER_TYPE_NOUNS, DOCUMENT_WORDS]
+                .iter()
+                .flat_map(|words| words.iter().flat_map(|w| analyze(w)))
+                .collect()
+        })
+        .contains(term)
+}
 
 /// The *focus* of a German question: the analysed terms of its nouns (words in upper
 /// case) without question words, answer-type nouns, the words that name a state or the

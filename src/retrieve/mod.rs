@@ -146,20 +146,45 @@ const ENGLISH_MARKERS: &[&str] = &[
     "its",
     "their",
     "according",
+    "or",
+    "such",
+    "as",
+    "by",
+    "on",
+    "that",
+    "this",
+    "from",
+    "have",
+    "has",
+    "any",
+    "other",
 ];
 
-/// True when the question reads as English rather than German.
+/// Words that mark a German question (none of them an English word).
+const GERMAN_MARKERS: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "und", "oder", "welche", "welcher", "welches", "wie",
+    "wer", "wo", "mit", "für", "von", "zu", "zum", "zur", "im", "ein", "eine", "einen", "ist",
+    "sind", "auf", "bei", "wird", "werden", "nicht", "sich", "laut", "gibt",
+];
+
+/// True when the question reads as English rather than German: at least two English
+/// function words and more of them than German ones (a long English question is
+/// mostly content words: "Which states are building … data centres, supercomputers or
+/// high-performance computing?").
 pub fn looks_english(question: &str) -> bool {
     let words: Vec<String> = question
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let english = words
-        .iter()
-        .filter(|w| ENGLISH_MARKERS.contains(&w.as_str()))
-        .count();
-    english * 4 >= words.len().max(1) && english >= 2
+    let count = |markers: &[&str]| {
+        words
+            .iter()
+            .filter(|w| markers.contains(&w.as_str()))
+            .count()
+    };
+    let english = count(ENGLISH_MARKERS);
+    english >= 2 && english > count(GERMAN_MARKERS)
 }
 
 /// Resolves the filters for a request: explicit states win; otherwise states named in
@@ -257,6 +282,15 @@ mod tests {
             "Welche Länder setzen KI in der Polizei ein?"
         ));
         assert!(!looks_english("Was plant Bayern für den Mittelstand?"));
+        // Long, with few function words among many content words.
+        assert!(looks_english(
+            "Which states are building or investing in computing infrastructure for AI, \
+             such as data centres, supercomputers or high-performance computing?"
+        ));
+        // German with English terms in it.
+        assert!(!looks_english(
+            "Welche Länder gehen auf den AI Act und die Nutzung von Large Language Models ein?"
+        ));
     }
 
     #[test]

@@ -225,6 +225,21 @@ fn a_noun_the_documents_never_use_leaves_no_finding() {
         "Welche Länder setzen Sprachmodelle oder Walfangschiffe ein?",
     );
     assert_eq!(states(&alternative), states(&models));
+    // A noun that only says what kind of answer is wanted is no topic word.
+    let amounts = compare(
+        &mut engine,
+        "Welche Länder nennen konkrete Euro-Beträge für ihre KI-Förderung?",
+    );
+    assert!(amounts.unknown_terms.is_empty(), "{:?}", amounts.unknown_terms);
+    assert!(amounts.counts.finding > 0);
+    // The same for English: a word without translation in an alternative is no
+    // condition; outside one, it leaves no finding.
+    let chatbots = compare(&mut engine, "Which states use chatbots?");
+    let either = compare(&mut engine, "Which states use chatbots or whaling ships?");
+    assert!(!states(&chatbots).is_empty());
+    assert_eq!(states(&either), states(&chatbots));
+    let whaling = compare(&mut engine, "Which states use chatbots for whaling ships?");
+    assert!(states(&whaling).is_empty(), "{:?}", states(&whaling));
 }
 
 #[test]
