@@ -230,7 +230,11 @@ fn a_noun_the_documents_never_use_leaves_no_finding() {
         &mut engine,
         "Welche Länder nennen konkrete Euro-Beträge für ihre KI-Förderung?",
     );
-    assert!(amounts.unknown_terms.is_empty(), "{:?}", amounts.unknown_terms);
+    assert!(
+        amounts.unknown_terms.is_empty(),
+        "{:?}",
+        amounts.unknown_terms
+    );
     assert!(amounts.counts.finding > 0);
     // The same for English: a word without translation in an alternative is no
     // condition; outside one, it leaves no finding.
