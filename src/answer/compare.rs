@@ -396,8 +396,13 @@ fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
         w.trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase()
     };
-    (0..words.len()).filter_map(move |i| {
+    // After a word, never first: "Wie gehen die Länder …" asks, it gives no example;
+    // "wie" introduces one only after a noun ("Sprachmodelle wie LLaMA").
+    (1..words.len()).filter_map(move |i| {
         let word = bare(words[i]);
+        if word == "wie" && !words[i - 1].chars().next().is_some_and(char::is_uppercase) {
+            return None;
+        }
         let pair = words
             .get(i + 1)
             .map(|next| format!("{word} {}", bare(next)));

@@ -203,6 +203,9 @@ fn a_noun_the_documents_never_use_leaves_no_finding() {
     );
     assert_eq!(res.unknown_terms, ["Assistenten"]);
     assert_eq!(res.counts.finding, 0, "{:?}", res.rows);
+    // A question opening with "Wie" gives no example: its words are all conditions.
+    let res = compare(&mut engine, "Wie gehen die Länder mit KI-Assistenten um?");
+    assert_eq!(res.unknown_terms, ["Assistenten"]);
     // An example ("wie LLaMA") or an alternative ("oder Walfangschiffe") the documents do not
     // name is no condition: the table is the one without it.
     let states = |res: &CompareResponse| -> Vec<String> {
