@@ -45,11 +45,18 @@ rust = {r["batch"]: r for r in map(json.loads, open(sys.argv[1]))}
 py = {r["batch"]: r for r in map(json.loads, open(sys.argv[2]))}
 mhz = max(float(l.split(":")[1]) for l in open("/proc/cpuinfo") if l.startswith("cpu MHz"))
 cores = os.cpu_count()
-# Two 256-bit FMA pipes per core: 2 x 8 fp32 lanes x 2 FLOP = 32 FLOP/cycle (AVX2 and Zen 4's AVX-512 alike).
-peak = cores * mhz * 1e6 * 32
+info = open("/proc/cpuinfo").read()
+family = next((int(l.split(":")[1]) for l in info.splitlines() if l.startswith("cpu family")), 0)
+# FP32 FLOP per cycle and core: two FMA pipes x lanes x 2. Two 256-bit pipes (AVX2, and
+# Zen 4's double-pumped AVX-512) give 32; AMD Zen 5 (family 26) has two full 512-bit pipes,
+# 64. BENCH_FLOP_PER_CYCLE overrides the guess (e.g. 64 on an Intel server with two
+# AVX-512 FMA units).
+guess = 64 if "GenuineIntel" not in info and family >= 26 and " avx512f" in info else 32
+per_cycle = int(os.environ.get("BENCH_FLOP_PER_CYCLE", guess))
+peak = cores * mhz * 1e6 * per_cycle
 # MODEL.md: about 12 GFLOP for a 260-token text, i.e. about 46 MFLOP per token for this model.
 flop_per_token = 12e9 / 260
-print(f"peak assumed: {cores} cores x {mhz:.0f} MHz x 32 FLOP/cycle = {peak / 1e9:.0f} GFLOP/s; ~{flop_per_token / 1e6:.0f} MFLOP per token")
+print(f"peak assumed: {cores} cores x {mhz:.0f} MHz x {per_cycle} FLOP/cycle (family {family}) = {peak / 1e9:.0f} GFLOP/s; ~{flop_per_token / 1e6:.0f} MFLOP per token")
 print(f"{'batch':>5} {'belegt texts/s':>15} {'tokens/s':>9} {'python texts/s':>15} {'ratio':>6} {'% of peak':>9}")
 for b in sorted(rust):
     r, p = rust[b], py[b]
