@@ -87,6 +87,9 @@ describe('API key and rate limit in the web chat', () => {
     await page.locator('#frage').press('Enter');
     const first = page.locator('#conversation > .turn').last();
     await first.locator('.card').first().waitFor({ state: 'visible', timeout: 60_000 });
+    // Cards show while the answer still streams, and the chat takes no question until it
+    // has finished.
+    await page.waitForFunction(() => document.getElementById('ask-form').getAttribute('aria-busy') === 'false');
     await page.locator('#frage').fill('Wie fördert Sachsen die KI-Forschung?');
     await page.locator('#frage').press('Enter');
     const second = page.locator('#conversation > .turn').nth(1);

@@ -319,7 +319,10 @@ describe('web chat', () => {
     await turn.locator('.export-button').click();
     const link = turn.locator('.download-link');
     await link.waitFor({ state: 'visible' });
-    assert.match(await turn.locator('.export-status').textContent(), /Zwischenablage/);
+    // The link shows before the clipboard write has finished; wait for its outcome.
+    const status = turn.locator('.export-status');
+    await status.filter({ hasText: /\S/ }).waitFor({ state: 'visible' });
+    assert.match(await status.textContent(), /Zwischenablage/);
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     assert.match(download.suggestedFilename(), /^belegt-.*\.md$/);
     const md = readFileSync(await download.path(), 'utf8');
