@@ -3,12 +3,14 @@
 //! `fastembed` package on the same model files beside it and prints the ratio.
 //!
 //! `cargo bench --bench embed -- PASSAGES.json BATCH [BATCH …]` prints one JSON line per
-//! batch size: `{"impl": "belegt", "batch", "texts", "tokens", "seconds"}`.
+//! batch size: `{"impl": "belegt", "batch", "texts", "tokens", "seconds"}`. The model is
+//! loaded as `belegt index` loads it (threads spinning); `BENCH_WORKLOAD=serving` loads
+//! it as the server does.
 
 use std::time::Instant;
 
 use belegt::config::{Config, Overrides};
-use belegt::embed::Embedder;
+use belegt::embed::{Embedder, Workload};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -27,7 +29,12 @@ fn main() {
                 std::process::exit(2);
             }
         };
-    let config = Config::resolve(Overrides::default());
+    let mut config = Config::resolve(Overrides::default());
+    // As `belegt index` loads it; BENCH_WORKLOAD=serving measures the server's setting.
+    config.model.workload = match std::env::var("BENCH_WORKLOAD").as_deref() {
+        Ok("serving") => Workload::Serving,
+        _ => Workload::Indexing,
+    };
     let embedder = match Embedder::load(&config.model) {
         Ok(e) => e,
         Err(e) => {

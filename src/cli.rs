@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::answer::llm::LlmClient;
 use crate::config::{Config, Overrides};
-use crate::embed::Embedder;
+use crate::embed::{Embedder, Workload};
 use crate::engine::{AnswerMode, Engine, draft};
 use crate::eval;
 use crate::index::Stage;
@@ -362,8 +362,10 @@ fn print_out<T: serde::Serialize>(
     Ok(())
 }
 
-fn index(config: Config, json: bool) -> Result<()> {
+fn index(mut config: Config, json: bool) -> Result<()> {
     let t = std::time::Instant::now();
+    // Nothing else runs in this process while it embeds: let ONNX Runtime's threads spin.
+    config.model.workload = Workload::Indexing;
     let embedder = Embedder::load(&config.model)?;
     let model_load = t.elapsed().as_secs_f64();
     let bar = ProgressBar::new(0);

@@ -206,6 +206,7 @@ impl Config {
                 source,
                 ort_library,
                 threads: o.threads,
+                workload: crate::embed::Workload::Serving,
             },
             chunking: ChunkParams::default(),
             abstain: AbstainPolicy::default(),

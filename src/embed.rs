@@ -49,6 +49,22 @@ pub struct ModelSpec {
     pub ort_library: PathBuf,
     /// Intra-op threads; `None` = all cores.
     pub threads: Option<usize>,
+    /// What the model is loaded for, which decides how its threads wait.
+    pub workload: Workload,
+}
+
+/// What a model is loaded for. ONNX Runtime's intra-op threads either spin between the
+/// parallel sections of one model call or sleep on a condition variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Workload {
+    /// A server: the threads sleep, because the HTTP runtime, the index search and
+    /// other processes need the same cores (see [`NO_SPINNING`]).
+    #[default]
+    Serving,
+    /// An index build: nothing else runs while a batch is embedded, so the threads spin
+    /// (ONNX Runtime's default, and what Python's fastembed does): measured about 10 %
+    /// more passages per second on 2 cores.
+    Indexing,
 }
 
 /// Facts about a loaded model that an index must match.
@@ -176,9 +192,9 @@ impl Embedder {
     pub fn load(spec: &ModelSpec) -> Result<Embedder, EmbedError> {
         init_runtime(&spec.ort_library)?;
         let (mut model, id, prefixes) = match &spec.source {
-            ModelSource::Dir(dir) => load_dir(dir, spec.threads)?,
+            ModelSource::Dir(dir) => load_dir(dir, spec.threads, spec.workload)?,
             ModelSource::BuiltIn { name, cache_dir } => {
-                load_builtin(name, cache_dir, spec.threads)?
+                load_builtin(name, cache_dir, spec.threads, spec.workload)?
             }
         };
         let probe = embed_raw(&mut model, &["probe"], 1)?;
@@ -462,6 +478,14 @@ type Loaded = (TextEmbedding, String, (String, String));
 /// half the p50 at 1 client; on a quiet machine passage embedding stays within 3%.
 const NO_SPINNING: (&str, &str) = ("session.intra_op.allow_spinning", "0");
 
+/// The session setting for `workload`'s threads.
+fn spinning(workload: Workload) -> (&'static str, &'static str) {
+    match workload {
+        Workload::Serving => NO_SPINNING,
+        Workload::Indexing => (NO_SPINNING.0, "1"),
+    }
+}
+
 fn e5_prefixes(name: &str) -> (String, String) {
     if name.to_lowercase().contains("e5") {
         ("query: ".into(), "passage: ".into())
@@ -470,7 +494,7 @@ fn e5_prefixes(name: &str) -> (String, String) {
     }
 }
 
-fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
+fn load_dir(dir: &Path, threads: Option<usize>, workload: Workload) -> Result<Loaded, EmbedError> {
     let model_err = |message: String| EmbedError::Model {
         model: dir.display().to_string(),
         message,
@@ -512,9 +536,10 @@ fn load_dir(dir: &Path, threads: Option<usize>) -> Result<Loaded, EmbedError> {
         special_tokens_map_file: read("special_tokens_map.json")?,
         tokenizer_config_file: read("tokenizer_config.json")?,
     };
+    let (spin_key, spin_value) = spinning(workload);
     let mut options = InitOptionsUserDefined::new()
         .with_max_length(max_length)
-        .with_session_config(NO_SPINNING.0, NO_SPINNING.1);
+        .with_session_config(spin_key, spin_value);
     if let Some(n) = threads {
         options = options.with_intra_threads(n);
     }
@@ -661,6 +686,7 @@ fn load_builtin(
     name: &str,
     cache_dir: &Path,
     threads: Option<usize>,
+    workload: Workload,
 ) -> Result<Loaded, EmbedError> {
     let wanted = name.to_lowercase();
     let info = TextEmbedding::list_supported_models()
@@ -670,8 +696,9 @@ fn load_builtin(
             model: name.to_string(),
             message: "neither a directory nor a fastembed model name (see fastembed's list of text models)".into(),
         })?;
+    let (spin_key, spin_value) = spinning(workload);
     let mut options = fastembed::TextInitOptions::new(info.model.clone())
-        .with_session_config(NO_SPINNING.0, NO_SPINNING.1)
+        .with_session_config(spin_key, spin_value)
         .with_cache_dir(cache_dir.to_path_buf())
         .with_show_download_progress(true);
     if let Some(n) = threads {
