@@ -29,8 +29,9 @@
 //! 5. An English topic shares almost no words with German documents: its words are
 //!    translated into the documents' own terms first ([`crate::retrieve::lexicon`]),
 //!    each English word one key term that any of its translations fulfils, and then
-//!    judged as above. A topic with a word that has no translation ("libraries" in
-//!    documents that never name them) has no finding.
+//!    judged as above. A word with no translation ("libraries" in documents that never
+//!    name them) is a condition no passage meets, so a topic made mostly of such words
+//!    has no finding.
 //!
 //! **Invariant:** every state appears exactly once, in the official order; a finding is
 //! verbatim text of the passage it cites; a state without passages is "kein Bericht",
@@ -219,10 +220,7 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
     let joined = crate::answer::extractive::hyphen_joins(topic);
     // In German the nouns carry the topic and are written in upper case; verbs
     // ("setzen … ein", "planen") and adjectives say little about which state qualifies.
-    let nouns: Vec<&str> = topic
-        .split_whitespace()
-        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
-        .collect();
+    let nouns = crate::answer::extractive::noun_words(topic);
     let source = if nouns.is_empty() {
         topic.to_string()
     } else {
@@ -276,9 +274,11 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
 /// The key terms of an English topic: one per word, its forms the word's translations
 /// that occur in at most half of the passages; words that spell out a too-common
 /// abbreviation ("artificial intelligence" is `KI`) and words naming a state are left
-/// out. When a word has no translation at all ("whaling"), there are none: English has
-/// no capitals to tell a topic's nouns from its verbs, and a topic judged by half its
-/// words ("regulate" without "whaling") would find what was not asked. A word among the
+/// out. A word with no translation at all ("whaling", but also "dedicated") is a key
+/// term no passage holds, weighing the mean IDF of the others: English has no capitals
+/// to tell a topic's nouns from its adjectives, so such a word neither vetoes the topic
+/// nor is ignored; "regulate whaling in Antarctica" (one of three translated) has no
+/// finding, "dedicated research centres" (two of three) can. A word among the
 /// [`optional_words`] of `question` (an alternative, an example) may lack one.
 pub fn translated_key_terms(
     index: &Index,
@@ -294,14 +294,12 @@ pub fn translated_key_terms(
         .filter(|t| !analyze(&t.word).iter().any(|a| skip.contains(a)))
         .collect();
     let optional = optional_words(question);
-    if wanted
+    let untranslated = wanted
         .iter()
-        .any(|t| t.terms.is_empty() && !optional.contains(&t.word))
-    {
-        return Vec::new();
-    }
+        .filter(|t| t.terms.is_empty() && !optional.contains(&t.word))
+        .count();
     let mut seen = HashSet::new();
-    wanted
+    let mut key: Vec<KeyTerm> = wanted
         .into_iter()
         .filter_map(|t| {
             let forms: Vec<String> = t
@@ -321,7 +319,18 @@ pub fn translated_key_terms(
                 with: None,
             })
         })
-        .collect()
+        .collect();
+    if key.is_empty() {
+        return key;
+    }
+    // A word without translation is a condition no passage meets, of average weight.
+    let mean = key.iter().map(|k| k.idf).sum::<f32>() / key.len() as f32;
+    key.extend((0..untranslated).map(|_| KeyTerm {
+        forms: Vec::new(),
+        idf: mean,
+        with: None,
+    }));
+    key
 }
 
 /// The capitalised words of a German topic (`split`, unknown compounds already split
@@ -372,7 +381,63 @@ fn optional_words(question: &str) -> HashSet<String> {
         .chain(examples(&words).flat_map(|from| from..clause_end(from)))
         .flat_map(|i| letter_runs(words[i]))
         .map(str::to_lowercase)
+        .chain(example_words(question))
         .collect()
+}
+
+/// The lower-case words of `question`'s examples, each up to the next comma ("etwa in
+/// gemeinsamen Zentren, IT-Verbünden oder Projekten" → "in", "gemeinsamen",
+/// "zentren").
+fn example_words(question: &str) -> HashSet<String> {
+    let words: Vec<&str> = question.split_whitespace().collect();
+    let clause_end = |from: usize| {
+        (from..words.len())
+            .find(|&i| words[i].ends_with([',', ';']))
+            .map_or(words.len(), |i| i + 1)
+    };
+    let mut out: HashSet<String> = HashSet::new();
+    for from in examples(&words) {
+        // An example list runs on through "A, B oder C": to the end of its alternatives.
+        let mut end = clause_end(from);
+        for conjuncts in alternatives(&words) {
+            if conjuncts
+                .first()
+                .is_some_and(|r| r.start <= end && r.start >= from)
+            {
+                end = end.max(conjuncts.last().map_or(end, |r| r.end));
+            }
+        }
+        out.extend(
+            words[from..end.min(words.len())]
+                .iter()
+                .flat_map(|w| letter_runs(w))
+                .map(str::to_lowercase),
+        );
+    }
+    out
+}
+
+/// True when a German topic's key terms all come from its examples ("kooperieren beim
+/// Thema KI, etwa in Projekten": only `Projekt` besides the frame word `Thema`): an
+/// example never stands for the topic on its own, so such a topic has no finding.
+fn only_examples(index: &Index, question: &str, topic: &str, key: &[KeyTerm]) -> bool {
+    let examples = example_words(question);
+    if examples.is_empty() || key.is_empty() {
+        return false;
+    }
+    let head: Vec<&str> = topic
+        .split_whitespace()
+        .filter(|w| !letter_runs(w).any(|r| examples.contains(&r.to_lowercase())))
+        .collect();
+    let head_terms: HashSet<String> = analyze(&split_unknown_compounds(index, &head.join(" ")).0)
+        .into_iter()
+        .collect();
+    // Nor does a frame word ("beim Thema KI", [`is_frame_term`]) stand for it.
+    !key.iter().any(|k| {
+        k.forms
+            .iter()
+            .any(|f| head_terms.contains(f) && !is_frame_term(f))
+    })
 }
 
 /// Words that introduce examples ("Sprachmodelle wie LLaMA"): what follows them is no
@@ -390,7 +455,8 @@ const EXAMPLE: &[&str] = &[
     "including",
 ];
 
-/// The positions of the words after each word of [`EXAMPLE`] (also "z. B.", "such as").
+/// The positions of the words after each word of [`EXAMPLE`] (also "z. B.", "such as",
+/// "for example").
 fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
     let bare = |w: &str| {
         w.trim_matches(|c: char| !c.is_alphanumeric())
@@ -408,7 +474,10 @@ fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
             .map(|next| format!("{word} {}", bare(next)));
         if EXAMPLE.contains(&word.as_str()) {
             Some(i + 1)
-        } else if matches!(pair.as_deref(), Some("z b" | "such as")) {
+        } else if matches!(
+            pair.as_deref(),
+            Some("z b" | "such as" | "for example" | "for instance")
+        ) {
             Some(i + 2)
         } else {
             None
@@ -644,7 +713,7 @@ pub fn compare(
         unknown = unknown_nouns(index, &split, question);
         (key_terms(index, &split, &compounds), split.as_str())
     };
-    if !unknown.is_empty() {
+    if !unknown.is_empty() || (!english && only_examples(index, question, topic, &key)) {
         key.clear();
     }
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),

@@ -385,16 +385,47 @@ pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
         excluded.extend(analyze(&doc.short_title));
     }
     excluded.extend(hyphen_joins(question));
-    let nouns: Vec<&str> = question
-        .split_whitespace()
-        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
-        .collect();
+    let nouns = noun_words(question);
     let half = (index.store.chunks.len() / 2) as u64;
     let mut seen = HashSet::new();
     analyze(&nouns.join(" "))
         .into_iter()
         .filter(|t| !excluded.contains(t) && index.backend.doc_freq(t) <= half)
         .filter(|t| seen.insert(t.clone()))
+        .collect()
+}
+
+/// The words of German `text` that are nouns or names: those written in upper case,
+/// without the adjective after a hyphen ("KI-gestützter Desinformation" → "KI",
+/// "Desinformation"): a lower-case part that ends like an adjective or participle
+/// (`-t`, `-te`, `-ter`, `-ig`, `-lich`, `-isch`, `-bar`, …) describes, it names nothing.
+/// Lower-case parts of nouns ("Start-ups", "Know-how") stay.
+pub fn noun_words(text: &str) -> Vec<String> {
+    const ADJECTIVE_ENDINGS: &[&str] = &["t", "ig", "lich", "isch", "bar", "haft", "los"];
+    const INFLECTIONS: &[&str] = &["", "e", "er", "es", "en", "em"];
+    let adjectival = |part: &str| {
+        let lower = part.to_lowercase();
+        part.chars().next().is_some_and(char::is_lowercase)
+            && part.chars().count() >= 5
+            && ADJECTIVE_ENDINGS.iter().any(|ending| {
+                INFLECTIONS
+                    .iter()
+                    .any(|inflection| lower.ends_with(&format!("{ending}{inflection}")))
+            })
+    };
+    text.split_whitespace()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .map(|word| {
+            if !word.contains(['-', '‐', '‑']) {
+                return word.to_string();
+            }
+            word.split_inclusive(['-', '‐', '‑'])
+                .filter(|part| !adjectival(part.trim_end_matches(['-', '‐', '‑'])))
+                .collect::<String>()
+                .trim_end_matches(['-', '‐', '‑'])
+                .to_string()
+        })
+        .filter(|w| !w.is_empty())
         .collect()
 }
 
@@ -519,6 +550,19 @@ pub fn answer(index: &Index, question: &str, hits: &[Hit], policy: &AbstainPolic
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_adjective_after_a_hyphen_is_no_noun() {
+        assert_eq!(
+            noun_words("Welche Länder nutzen KI-gestützte Verfahren gegen KI-basierter Betrug?"),
+            ["Welche", "Länder", "KI", "Verfahren", "KI", "Betrug?"]
+        );
+        // Lower-case parts of nouns stay, and so do nouns after a hyphen.
+        assert_eq!(
+            noun_words("KI-Start-ups, Know-how und die KI-Strategie"),
+            ["KI-Start-ups,", "Know-how", "KI-Strategie"]
+        );
+    }
 
     fn words(ws: &[&str]) -> HashSet<String> {
         ws.iter().map(|w| w.to_string()).collect()

@@ -142,6 +142,46 @@ fn a_spelled_out_abbreviation_is_no_evidence_of_the_topic() {
 }
 
 #[test]
+fn an_example_never_stands_for_the_topic() {
+    // Asked without "etwa", "Projekte" and "Zentren" are the topic and most states hold
+    // them; as examples of a topic that has no key term of its own they are no
+    // evidence of it.
+    let mut engine = util::engine();
+    let plain = compare(
+        &mut engine,
+        "Welche Länder engagieren sich mit Projekten oder Zentren?",
+    );
+    assert!(plain.counts.finding >= 3, "{:?}", plain.counts);
+    let examples = compare(
+        &mut engine,
+        "Welche Länder engagieren sich, etwa mit Projekten oder Zentren?",
+    );
+    assert_eq!(examples.counts.finding, 0, "{:?}", examples.key_terms);
+}
+
+#[test]
+fn an_adjective_in_a_hyphenated_word_is_no_condition() {
+    // "KI-gestützte" describes the method; "gestützt" must not be a key term that
+    // every finding has to contain.
+    let mut engine = util::engine();
+    let res = compare(
+        &mut engine,
+        "Welche Länder nutzen KI-gestützte Verfahren bei der Polizei?",
+    );
+    assert!(
+        res.key_terms.contains(&"polizei".to_string()),
+        "{:?}",
+        res.key_terms
+    );
+    assert!(
+        !res.key_terms.iter().any(|t| t.starts_with("gestutzt")),
+        "{:?}",
+        res.key_terms
+    );
+    assert!(res.counts.finding >= 1, "{:?}", res.counts);
+}
+
+#[test]
 fn a_compound_the_reports_do_not_use_is_judged_by_its_parts() {
     let mut engine = util::engine();
     let findings = |res: &CompareResponse| -> Vec<(String, String)> {
@@ -402,6 +442,18 @@ fn an_english_question_is_translated_into_the_documents_terms() {
     let passive = compare(&mut engine, "In which states is AI used by the police?");
     assert_eq!(passive.key_terms, ["polizei"], "{:?}", passive.translations);
     assert_eq!(found(&passive), found(&de));
+    // A word without translation ("dedicated") is a condition no passage meets: it
+    // weighs, but does not veto the topic.
+    let dedicated = compare(&mut engine, "Which states use dedicated AI for the police?");
+    assert!(
+        dedicated
+            .translations
+            .iter()
+            .any(|t| t.word == "dedicated" && t.terms.is_empty()),
+        "{:?}",
+        dedicated.translations
+    );
+    assert_eq!(found(&dedicated), found(&de));
     // Topics the documents never name have no translation, so no finding; a topic is
     // not judged by the half of its words that has one ("regulate", "intelligence").
     for q in [
