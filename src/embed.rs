@@ -62,8 +62,8 @@ pub enum Workload {
     #[default]
     Serving,
     /// An index build: nothing else runs while a batch is embedded, so the threads spin
-    /// (ONNX Runtime's default, and what Python's fastembed does): measured about 10 %
-    /// more passages per second on 2 cores.
+    /// (ONNX Runtime's default, and what Python's fastembed does): measured 6 % more
+    /// passages per second at batch 1 and 3 % at batch 4 on 2 cores (BENCHMARKS.md §8).
     Indexing,
 }
 
