@@ -366,23 +366,25 @@ fn unknown_nouns(index: &Index, split: &str, question: &str) -> Vec<String> {
 /// examples up to the next comma ("Sprachmodelle wie LLaMA", [`EXAMPLE`]).
 fn optional_words(question: &str) -> HashSet<String> {
     let words: Vec<&str> = question.split_whitespace().collect();
-    let clause_end = |from: usize| {
-        (from..words.len())
-            .find(|&i| words[i].ends_with([',', ';']))
-            .map_or(words.len(), |i| i + 1)
-    };
     alternatives(&words)
         .iter()
         .flat_map(|conjuncts| {
             let first = conjuncts.first().map_or(0, |r| r.start);
             let last = conjuncts.last().map_or(0, |r| r.end);
-            first..clause_end(last.saturating_sub(1))
+            first..clause_end(&words, last.saturating_sub(1))
         })
-        .chain(examples(&words).flat_map(|from| from..clause_end(from)))
         .flat_map(|i| letter_runs(words[i]))
         .map(str::to_lowercase)
         .chain(example_words(question))
         .collect()
+}
+
+/// The position after the first word from `from` on that ends a clause (a comma or
+/// semicolon after it), else the number of words.
+fn clause_end(words: &[&str], from: usize) -> usize {
+    (from..words.len())
+        .find(|&i| words[i].ends_with([',', ';']))
+        .map_or(words.len(), |i| i + 1)
 }
 
 /// The lower-case words of `question`'s examples, each up to the next comma ("etwa in
@@ -390,16 +392,12 @@ fn optional_words(question: &str) -> HashSet<String> {
 /// "zentren").
 fn example_words(question: &str) -> HashSet<String> {
     let words: Vec<&str> = question.split_whitespace().collect();
-    let clause_end = |from: usize| {
-        (from..words.len())
-            .find(|&i| words[i].ends_with([',', ';']))
-            .map_or(words.len(), |i| i + 1)
-    };
+    let alternatives = alternatives(&words);
     let mut out: HashSet<String> = HashSet::new();
     for from in examples(&words) {
         // An example list runs on through "A, B oder C": to the end of its alternatives.
-        let mut end = clause_end(from);
-        for conjuncts in alternatives(&words) {
+        let mut end = clause_end(&words, from);
+        for conjuncts in &alternatives {
             if conjuncts
                 .first()
                 .is_some_and(|r| r.start <= end && r.start >= from)
