@@ -15,6 +15,7 @@
 # Installs fastembed==0.9.1 with onnxruntime==1.24.4 into $BELEGT_HOME/venv-bench once.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/lib.sh
 
 batches=("$@")
 ((${#batches[@]})) || batches=(1 8 32)
@@ -22,24 +23,11 @@ home=${BELEGT_HOME:-$HOME/.local/share/belegt}
 model=$home/models/multilingual-e5-small-q4
 scripts/setup-model.sh >/dev/null
 
-venv=$home/venv-bench
-pins=(fastembed==0.9.1 onnxruntime==1.24.4)
-if [[ ! -f $venv/.pins || $(cat "$venv/.pins") != "${pins[*]}" ]]; then
-  echo "embed bench: installing ${pins[*]} into $venv" >&2
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "${pins[@]}"
-  echo "${pins[*]}" >"$venv/.pins"
-fi
+bench_venv
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-python3 - "$tmp/passages.json" <<'PY'
-import json, pathlib, sys
-words = " ".join(p.read_text(encoding="utf-8") for p in sorted(pathlib.Path("seeds").glob("*.txt"))).split()
-passages = [" ".join(words[i:i + 150]) for i in range(0, 150 * 100, 150)]
-json.dump(passages, open(sys.argv[1], "w", encoding="utf-8"), ensure_ascii=False)
-PY
+bench_passages "$tmp/passages.json"
 
 rounds=${BENCH_ROUNDS:-5}
 cargo bench --quiet --bench embed --no-run 2>/dev/null

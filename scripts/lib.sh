@@ -9,6 +9,10 @@
 #   start_server DIR     runs `belegt serve` on a free loopback port, waits for its
 #                        `listening on` line; sets $server (pid) and $url; logs in DIR
 #   stop_server          stops it (SIGTERM) and waits
+#   bench_venv           Python fastembed==0.9.1 + onnxruntime==1.24.4 in
+#                        $BELEGT_HOME/venv-bench (installed once); sets $venv
+#   bench_passages FILE [N]  N passages (default 100) of 150 words from seeds/, as JSON
+#                        (repeated when the seeds hold fewer)
 
 ensure_binary() {
   bin=${BELEGT_BIN:-target/release/belegt}
@@ -52,4 +56,27 @@ stop_server() {
     server=
   fi
   return 0
+}
+
+bench_venv() {
+  venv=${BELEGT_HOME:-$HOME/.local/share/belegt}/venv-bench
+  local pins=(fastembed==0.9.1 onnxruntime==1.24.4)
+  if [[ ! -f $venv/.pins || $(cat "$venv/.pins") != "${pins[*]}" ]]; then
+    echo "installing ${pins[*]} into $venv" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "${pins[@]}"
+    echo "${pins[*]}" >"$venv/.pins"
+  fi
+}
+
+bench_passages() {
+  python3 - "$1" "${2:-100}" <<'PY'
+import json, pathlib, sys
+n = int(sys.argv[2])
+words = " ".join(p.read_text(encoding="utf-8") for p in sorted(pathlib.Path("seeds").glob("*.txt"))).split()
+passages = [" ".join(words[i:i + 150]) for i in range(0, len(words) - 149, 150)]
+passages = [passages[i % len(passages)] for i in range(n)]  # repeated when N is larger
+json.dump(passages, open(sys.argv[1], "w", encoding="utf-8"), ensure_ascii=False)
+PY
 }
