@@ -575,6 +575,13 @@ fn render_compare(r: &CompareResponse) -> String {
             r.unknown_terms.join(", ")
         ));
     }
+    if !r.documents.is_empty() {
+        let titles: Vec<&str> = r.documents.iter().map(|d| d.short_title.as_str()).collect();
+        out.push_str(&format!(
+            "Nur die Dokumente, die die Frage nennt: {}\n",
+            titles.join("; ")
+        ));
+    }
     out.push('\n');
     for row in &r.rows {
         let cite = row

@@ -73,12 +73,25 @@ pub struct CompareResponse {
     /// compound. With one, no state has a finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_terms: Vec<String>,
+    /// The documents compared when the question names some ("laut ihren
+    /// DMK-Berichten"); absent when all were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentRefJson>,
     /// How many states have a finding, say nothing, have no report.
     pub counts: CompareCounts,
     /// The 16 states.
     pub rows: Vec<CompareRowJson>,
     /// Milliseconds spent.
     pub timings_ms: TimingsJson,
+}
+
+/// A document by its catalog id and short title.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DocumentRefJson {
+    /// Catalog id.
+    pub id: String,
+    /// Short title.
+    pub short_title: String,
 }
 
 /// An English topic word and its translations into the documents' words.
@@ -125,7 +138,8 @@ pub struct CompareRowJson {
     pub citation: Option<CitationJson>,
     /// IDF-weighted share of the topic's key terms in the best sentence (0–1).
     pub coverage: f32,
-    /// Passages of this state in the index.
+    /// Passages of this state in the documents compared (all documents of the index,
+    /// unless the response lists `documents`).
     pub passages: usize,
 }
 
@@ -205,6 +219,14 @@ impl CompareResponse {
                 })
                 .collect(),
             unknown_terms: comparison.unknown.clone(),
+            documents: comparison
+                .documents
+                .iter()
+                .map(|&d| DocumentRefJson {
+                    id: index.store.docs[d].id.clone(),
+                    short_title: index.store.docs[d].short_title.clone(),
+                })
+                .collect(),
             counts,
             rows,
             timings_ms: timings,

@@ -47,6 +47,7 @@ use crate::index::{Index, IndexError};
 use crate::retrieve::compound::split_unknown_compounds;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
+use crate::retrieve::query::named_documents;
 use crate::retrieve::{detect_states, looks_english};
 
 /// What the table says for a state whose documents say nothing on the topic.
@@ -153,6 +154,9 @@ pub struct Comparison {
     /// a compound ("KI-Assistenten", "ChatGPT"). With one, no state has a finding: the
     /// topic's other words alone ("Verwaltung") would find what was not asked.
     pub unknown: Vec<String>,
+    /// The documents compared, when the question names some ("laut ihren
+    /// DMK-Berichten", [`named_documents`]): positions in the store; empty for all.
+    pub documents: Vec<usize>,
     /// One row per state.
     pub rows: Vec<StateRow>,
 }
@@ -768,10 +772,21 @@ pub fn compare(
             *fused.entry(chunk).or_default() += lexical_weight / (RRF_K + r.1 as f32);
         }
     }
+    let scope = named_documents(
+        store.docs.iter().map(|d| {
+            [
+                d.title.as_str(),
+                d.short_title.as_str(),
+                d.publisher.as_str(),
+            ]
+        }),
+        question,
+    );
     let mut rows = Vec::with_capacity(16);
     for state in StateCode::all() {
         let mut chunks: Vec<usize> = (0..n)
             .filter(|&i| store.chunks[i].state.as_deref() == Some(state.code()))
+            .filter(|&i| scope.is_empty() || scope.contains(&store.chunks[i].doc))
             .collect();
         let passages = chunks.len();
         chunks.sort_by(|a, b| {
@@ -831,6 +846,7 @@ pub fn compare(
             Vec::new()
         },
         unknown,
+        documents: scope,
         rows,
     })
 }

@@ -4,6 +4,8 @@
 //! **Invariant:** a state is detected only from a whole word or phrase of the question;
 //! `Sachsen` inside `Niedersachsen` or `Sachsen-Anhalt` names neither Saxony.
 
+use std::collections::HashSet;
+
 use crate::corpus::StateCode;
 
 /// A state named in a question.
@@ -503,5 +505,144 @@ mod cross_state_tests {
             topic("Vergleiche die Länder bei KI-Schulungen").as_deref(),
             Some("die bei KI-Schulungen")
         );
+    }
+}
+
+/// The documents a question names by their catalog entry: "laut ihren DMK-Berichten",
+/// "in den Berichten zur Digitalministerkonferenz", "laut KI@SACHSEN". Returns the
+/// positions in `docs` of the named documents; empty when the question names none, or
+/// all of them.
+///
+/// A document's *names* are the tokens of its title, short title and publisher that a
+/// reader would use to point at it and that no other document's entry shares: acronyms
+/// (three or more upper-case letters, `DMK`, `KI@SACHSEN`) and long compounds of 15
+/// letters or more (`Digitalministerkonferenz`, `Ergebnisprotokoll`). Ordinary words
+/// ("Strategie", "Bericht", a state's name) never name a document: the reports speak of
+/// the states' strategies too, and states are detected as states.
+/// A question word names it when it equals an acronym, or starts with a long compound
+/// (inflected: "Digitalministerkonferenzen"); hyphenated words count part by part.
+pub fn named_documents<'a>(
+    docs: impl IntoIterator<Item = [&'a str; 3]>,
+    question: &str,
+) -> Vec<usize> {
+    let names: Vec<HashSet<String>> = docs
+        .into_iter()
+        .map(|fields| fields.iter().flat_map(|f| document_names(f)).collect())
+        .collect();
+    if names.len() < 2 {
+        return Vec::new();
+    }
+    let words: Vec<String> = question
+        .split(|c: char| !(c.is_alphanumeric() || c == '@'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let shared = |name: &str, own: usize| {
+        names
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != own && other.contains(name))
+    };
+    let named: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, own)| {
+            own.iter().filter(|n| !shared(n, *i)).any(|n| {
+                words.iter().any(|w| {
+                    w == n || (n.chars().count() >= LONG_NAME && w.starts_with(n.as_str()))
+                })
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if named.len() == names.len() {
+        Vec::new()
+    } else {
+        named
+    }
+}
+
+/// Letters of a compound long enough to name a document.
+const LONG_NAME: usize = 15;
+
+/// A catalog field's tokens that can name its document ([`named_documents`]), lower case.
+fn document_names(field: &str) -> Vec<String> {
+    field
+        .split(|c: char| !(c.is_alphanumeric() || c == '@'))
+        .filter(|t| {
+            let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+            let upper = t.chars().filter(|c| c.is_uppercase()).count();
+            let acronym = upper >= 3 && !t.chars().any(char::is_lowercase);
+            acronym || (letters >= LONG_NAME && t.chars().all(char::is_alphabetic))
+        })
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    /// A catalog of three entries (title, short title, publisher), not the seeds'.
+    const CATALOG: [[&str; 3]; 3] = [
+        [
+            "Ergebnisprotokoll der Digitalministerkonferenz, Anlage: Berichte der Länder",
+            "DMK 2024 – Länderberichte KI",
+            "Digitalministerkonferenz der Länder",
+        ],
+        [
+            "KI@SACHSEN – Strategie für Künstliche Intelligenz im Freistaat Sachsen",
+            "KI@SACHSEN",
+            "Sächsische Staatskanzlei",
+        ],
+        [
+            "Jahresbericht der Landesbeauftragten für Datenschutzangelegenheiten",
+            "LfD-Jahresbericht",
+            "Landesbeauftragte für Datenschutz",
+        ],
+    ];
+
+    fn named(question: &str) -> Vec<usize> {
+        named_documents(CATALOG, question)
+    }
+
+    #[test]
+    fn acronyms_and_long_compounds_of_an_entry_name_its_document() {
+        assert_eq!(
+            named("Welche Länder planen laut ihren DMK-Berichten Schulungen?"),
+            [0]
+        );
+        assert_eq!(
+            named("Was sagen die Berichte zur Digitalministerkonferenz?"),
+            [0]
+        );
+        assert_eq!(
+            named("Was steht in den Berichten der Digitalministerkonferenzen?"),
+            [0]
+        );
+        assert_eq!(named("Was steht in KI@SACHSEN zu Hochwasser?"), [1]);
+        assert_eq!(
+            named("Was sagt der Jahresbericht zu Datenschutzangelegenheiten?"),
+            [2]
+        );
+        assert_eq!(
+            named("DMK-Berichte oder KI@SACHSEN: wer plant Reallabore?"),
+            [0, 1]
+        );
+    }
+
+    #[test]
+    fn ordinary_words_states_and_shared_names_name_no_document() {
+        // "Strategie", "Bericht", a state, "KI" (two letters) and "Länder" (in two
+        // entries) point at no single document.
+        assert!(named("Welche Länder haben eine KI-Strategie?").is_empty());
+        assert!(named("Was steht im Bericht von Sachsen?").is_empty());
+        assert!(named("Was plant der Freistaat Sachsen für KI?").is_empty());
+        assert!(named("Welche Länder nutzen KI in der Verwaltung?").is_empty());
+        // A long word that is no name of an entry ("Datenschutzbeauftragte" is not
+        // "Datenschutzangelegenheiten").
+        assert!(named("Was sagen Datenschutzbeauftragte zu KI?").is_empty());
+        // With one document there is nothing to choose.
+        assert!(named_documents([CATALOG[0]], "laut den DMK-Berichten").is_empty());
     }
 }

@@ -27,10 +27,13 @@ fn assert_table_is_sound(engine: &Engine, res: &CompareResponse) {
     let store = &engine.index.store;
     let mut n = 0;
     for row in &res.rows {
+        let compared = |doc: usize| {
+            res.documents.is_empty() || res.documents.iter().any(|d| d.id == store.docs[doc].id)
+        };
         let passages = store
             .chunks
             .iter()
-            .filter(|c| c.state.as_deref() == Some(row.state.as_str()))
+            .filter(|c| c.state.as_deref() == Some(row.state.as_str()) && compared(c.doc))
             .count();
         assert_eq!(row.passages, passages, "{}", row.state);
         match row.status.as_str() {
@@ -179,6 +182,56 @@ fn an_adjective_in_a_hyphenated_word_is_no_condition() {
         res.key_terms
     );
     assert!(res.counts.finding >= 1, "{:?}", res.counts);
+}
+
+#[test]
+fn a_question_naming_documents_compares_only_those() {
+    let mut engine = util::engine();
+    let store = engine.index.store.clone();
+    let reports = store
+        .docs
+        .iter()
+        .position(|d| d.short_title.contains("DMK"))
+        .expect("the seeds hold the DMK reports");
+    let res = compare(
+        &mut engine,
+        "Welche Länder bauen laut ihren DMK-Berichten Netze regionaler KI-Zentren auf?",
+    );
+    let ids: Vec<&str> = res.documents.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, [store.docs[reports].id.as_str()]);
+    // Saxony has a report and a strategy: only the report's passages are compared.
+    let sn = res
+        .rows
+        .iter()
+        .find(|r| r.state == "SN")
+        .expect("a row for SN");
+    let in_report = store
+        .chunks
+        .iter()
+        .filter(|c| c.doc == reports && c.state.as_deref() == Some("SN"))
+        .count();
+    let in_all = store
+        .chunks
+        .iter()
+        .filter(|c| c.state.as_deref() == Some("SN"))
+        .count();
+    assert_eq!(sn.passages, in_report);
+    assert!(in_report < in_all);
+    assert!(res.counts.finding >= 1, "{:?}", res.counts);
+    for row in res.rows.iter().filter(|r| r.status == "finding") {
+        let c = row.citation.as_ref().expect("a finding has a citation");
+        assert_eq!(c.doc, store.docs[reports].id, "{}", row.state);
+    }
+    // "KI-Strategie" names no catalog entry (the reports speak of every state's
+    // strategy): all documents are compared.
+    let res = compare(&mut engine, "Welche Länder haben eine eigene KI-Strategie?");
+    assert!(res.documents.is_empty(), "{:?}", res.documents);
+    let sn = res
+        .rows
+        .iter()
+        .find(|r| r.state == "SN")
+        .expect("a row for SN");
+    assert_eq!(sn.passages, in_all);
 }
 
 #[test]
