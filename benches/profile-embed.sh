@@ -45,7 +45,13 @@ perf record -q -D "$delay" -e cpu-clock -F 999 -o "$tmp/belegt.data" -- \
 perf record -q -D "$delay" -e cpu-clock -F 999 -o "$tmp/python.data" -- \
   "$venv/bin/python" benches/embed_fastembed.py "$model" "$tmp/passages.json" "$batch" >"$tmp/python.out" 2>/dev/null
 for side in belegt python; do
-  echo "== $side: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(f"{r["texts"]} passages in {r["seconds"]:.2f} s, {r["texts"] / r["seconds"]:.1f}/s")' "$tmp/$side.out")"
+  rate=$(python3 - "$tmp/$side.out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%d passages in %.2f s, %.1f/s" % (r["texts"], r["seconds"], r["texts"] / r["seconds"]))
+PY
+)
+  echo "== $side: $rate"
   echo "share of cpu-clock samples per library (after the first $delay ms):"
   perf report -q -i "$tmp/$side.data" --no-children --sort dso --stdio 2>/dev/null |
     awk 'NF >= 2 && $1 ~ /%$/ && $1 + 0 >= 0.3 { printf "  %7s  %s\n", $1, $2 }'

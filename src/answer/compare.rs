@@ -6,7 +6,9 @@
 //! over the shared dev questions, see the README; the defaults are in
 //! [`ComparePolicy::default`]):
 //! 1. The state's passages are ranked for the topic by dense similarity and BM25 within
-//!    the state, fused by reciprocal rank; the best [`CANDIDATES`] are read.
+//!    the state, fused by reciprocal rank; the best [`CANDIDATES`] are read. When the
+//!    question names documents ("laut ihren DMK-Berichten", [`named_documents`]), only
+//!    their passages count ([`Comparison::documents`]).
 //! 2. The topic's *key terms* are its nouns (German nouns are upper case; all words for
 //!    an English topic), analysed, that occur in the documents but in at most half of
 //!    the passages, without the words that name states; each weighs its IDF. A key term
@@ -15,8 +17,11 @@
 //!    "Hochwasser", "Warnungen"); its other parts count only next to its most specific
 //!    one (largest IDF), so "Förderung" alone says nothing on "Mittelstandsförderung".
 //!    A hyphenated word's parts also match written as one word ("Start-ups":
-//!    "Startups"). A noun the documents do not use at all, not even as parts, leaves no
-//!    finding ([`Comparison::unknown`]), unless it is in an alternative or an example.
+//!    "Startups"); a lower-case adjective after a hyphen is no noun ("KI-gestützter").
+//!    A noun the documents do not use at all, not even as parts, leaves no finding
+//!    ([`Comparison::unknown`]), unless it is in an alternative or an example; a German
+//!    topic whose key terms all come from its examples ("etwa in Zentren oder
+//!    Projekten") or are frame words has none either.
 //! 3. Each sentence of a candidate is scored by the IDF-weighted share of the key terms
 //!    it holds, without the portfolios of the ministries it names
 //!    ([`without_portfolios`]); the state's evidence is its best sentence (ties: the better passage).
