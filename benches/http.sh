@@ -30,14 +30,7 @@ while getopts "d:c:" opt; do
 done
 shift $((OPTIND - 1))
 
-if ! command -v wrk >/dev/null; then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-  else
-    echo "http bench: wrk is missing (apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
+ensure_tool wrk wrk "http bench"
 bins=("$@")
 if ((${#bins[@]} == 0)); then
   ensure_binary

@@ -23,14 +23,7 @@ delay=${PROFILE_DELAY_MS:-2500}
 model=${BELEGT_HOME:-$HOME/.local/share/belegt}/models/multilingual-e5-small-q4
 scripts/setup-model.sh >/dev/null
 bench_venv
-if ! command -v perf >/dev/null; then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get install -y -qq linux-perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf >/dev/null; }
-  else
-    echo "profile: perf is missing (apt-get install linux-perf)" >&2
-    exit 1
-  fi
-fi
+ensure_tool perf linux-perf "profile"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -9,6 +9,8 @@
 #   start_server DIR     runs `belegt serve` on a free loopback port, waits for its
 #                        `listening on` line; sets $server (pid) and $url; logs in DIR
 #   stop_server          stops it (SIGTERM) and waits
+#   ensure_tool CMD PKG WHO  installs Debian package PKG when CMD is missing and we are
+#                        root; else one line on stderr (WHO: the script's name), exit 1
 #   bench_venv           Python fastembed==0.9.1 + onnxruntime==1.24.4 in
 #                        $BELEGT_HOME/venv-bench (installed once); sets $venv
 #   bench_passages FILE [N]  N passages (default 100) of 150 words from seeds/, as JSON
@@ -79,4 +81,14 @@ passages = [" ".join(words[i:i + 150]) for i in range(0, len(words) - 149, 150)]
 passages = [passages[i % len(passages)] for i in range(n)]  # repeated when N is larger
 json.dump(passages, open(sys.argv[1], "w", encoding="utf-8"), ensure_ascii=False)
 PY
+}
+
+ensure_tool() {
+  command -v "$1" >/dev/null && return 0
+  if [[ $(id -u) == 0 ]]; then
+    apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
+  else
+    echo "$3: $1 is missing (apt-get install $2)" >&2
+    exit 1
+  fi
 }

@@ -16,14 +16,7 @@ secs=${1:-600}
 conns=32
 threads=2
 
-if ! command -v wrk >/dev/null; then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-  else
-    echo "soak: wrk is missing (apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
+ensure_tool wrk wrk "soak"
 ensure_binary
 
 tmp=$(mktemp -d)

@@ -403,26 +403,25 @@ pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
 pub fn noun_words(text: &str) -> Vec<String> {
     const ADJECTIVE_ENDINGS: &[&str] = &["t", "ig", "lich", "isch", "bar", "haft", "los"];
     const INFLECTIONS: &[&str] = &["", "e", "er", "es", "en", "em"];
+    const HYPHENS: [char; 3] = ['-', '‐', '‑'];
     let adjectival = |part: &str| {
         let lower = part.to_lowercase();
         part.chars().next().is_some_and(char::is_lowercase)
             && part.chars().count() >= 5
-            && ADJECTIVE_ENDINGS.iter().any(|ending| {
-                INFLECTIONS
-                    .iter()
-                    .any(|inflection| lower.ends_with(&format!("{ending}{inflection}")))
+            && INFLECTIONS.iter().any(|inflection| {
+                lower
+                    .strip_suffix(inflection)
+                    .is_some_and(|stem| ADJECTIVE_ENDINGS.iter().any(|e| stem.ends_with(e)))
             })
     };
+    // A word without a hyphen is one part, upper case, so it stays whole.
     text.split_whitespace()
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
         .map(|word| {
-            if !word.contains(['-', '‐', '‑']) {
-                return word.to_string();
-            }
-            word.split_inclusive(['-', '‐', '‑'])
-                .filter(|part| !adjectival(part.trim_end_matches(['-', '‐', '‑'])))
+            word.split_inclusive(HYPHENS)
+                .filter(|part| !adjectival(part.trim_end_matches(HYPHENS)))
                 .collect::<String>()
-                .trim_end_matches(['-', '‐', '‑'])
+                .trim_end_matches(HYPHENS)
                 .to_string()
         })
         .filter(|w| !w.is_empty())
