@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("== {file}: min_focus_support → abstention, false abstention");
         for t in [0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8] {
             engine.config.abstain.min_focus_support = t;
-            let o = eval::run(&engine, &items, 5)?.overall;
+            let o = eval::run(&engine, &items, 5, None)?.overall;
             let abstention = o.abstention.map_or("–".to_string(), |a| format!("{a:.2}"));
             println!("{t:>5.2}  {abstention:>5}  {:.2}", o.false_abstention);
         }
@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         min_coverage,
                         relative,
                     };
-                    let o = eval::run(&engine, &items, 5)?.overall;
+                    let o = eval::run(&engine, &items, 5, None)?.overall;
                     println!(
                         "{candidates}  {min_coverage:.1}  {relative:.1}  {:.2}  {:.2}",
                         o.compare_state_recall.unwrap_or(0.0),

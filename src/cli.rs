@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::answer::judge::Judge;
 use crate::answer::llm::LlmClient;
 use crate::config::{Config, Overrides};
 use crate::embed::{Embedder, Workload};
@@ -93,7 +94,8 @@ enum Command {
         #[command(flatten)]
         query: QueryArgs,
         /// Draft the answer with the configured LLM, checked against the passages
-        /// (falls back to the extractive answer, saying why, when the LLM fails).
+        /// (falls back to the extractive answer, saying why, when the LLM fails); a
+        /// question across the states also has its comparison judged by it.
         #[arg(long)]
         llm: bool,
     },
@@ -106,6 +108,10 @@ enum Command {
         /// Print JSON (the object `POST /api/compare` returns).
         #[arg(long)]
         json: bool,
+        /// Let the configured LLM judge each state's sentences (falls back to the
+        /// key-term rule for a state whose call fails, saying why).
+        #[arg(long)]
+        llm: bool,
     },
     /// Serve the HTTP API and the web chat (builds the index first if it is missing or stale).
     Serve {
@@ -142,6 +148,9 @@ enum Command {
         /// `--require recall_at_5>=0.94 --require false_abstention<=0.03`.
         #[arg(long = "require", value_name = "FIGURE>=VALUE")]
         requirements: Vec<eval::Requirement>,
+        /// Let the configured LLM judge the comparisons' states (as `compare --llm`).
+        #[arg(long)]
+        llm: bool,
     },
 }
 
@@ -265,30 +274,19 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Ask { query: args, llm } => {
             let req = request(&args)?;
-            let mode = if llm {
-                AnswerMode::Llm
-            } else {
-                AnswerMode::Extractive
-            };
-            let llm = match (mode.uses_llm(config.llm.is_some())?, &config.llm) {
-                (true, Some(settings)) => Some(LlmClient::new(settings.clone())?),
-                _ => None,
-            };
+            let llm = LlmRun::new(&config, llm)?;
             let engine = Engine::open(config)?;
-            let mut res = engine.ask(&req)?;
-            if let Some(client) = llm {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .context("cannot start the async runtime")?
-                    .block_on(draft(&client, &mut res, None));
+            let mut res = engine.ask(&req, llm.as_ref().map(|l| &l.judge))?;
+            if let Some(l) = &llm {
+                l.runtime.block_on(draft(&l.judge.client, &mut res, None));
             }
             print_out(args.json, &res, render_ask)
         }
-        Command::Compare { words, json } => {
+        Command::Compare { words, json, llm } => {
             let topic = compare_topic(&words.join(" "))?;
+            let llm = LlmRun::new(&config, llm)?;
             let engine = Engine::open(config)?;
-            let res = engine.compare(&topic)?;
+            let res = engine.compare(&topic, llm.as_ref().map(|l| &l.judge))?;
             print_out(json, &res, render_compare)
         }
         Command::Serve {
@@ -312,14 +310,16 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
             k,
             requirements,
+            llm,
         } => {
             check_k(k)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let items =
                 eval::parse_items(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let llm = LlmRun::new(&config, llm)?;
             let engine = Engine::open(config)?;
-            let report = eval::run(&engine, &items, k)?;
+            let report = eval::run(&engine, &items, k, llm.as_ref().map(|l| &l.judge))?;
             print_out(json, &report, eval::render)?;
             eval::check(&report, &requirements).map_err(anyhow::Error::msg)
         }
@@ -331,6 +331,41 @@ fn check_k(k: usize) -> Result<()> {
         bail!("-k must be between 1 and {MAX_K}, got {k}");
     }
     Ok(())
+}
+
+/// The configured LLM with a runtime to reach it from the command line.
+struct LlmRun {
+    judge: Judge,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl LlmRun {
+    /// `None` unless `wanted`; an error when wanted and no endpoint is configured.
+    fn new(config: &Config, wanted: bool) -> Result<Option<LlmRun>> {
+        let mode = if wanted {
+            AnswerMode::Llm
+        } else {
+            AnswerMode::Extractive
+        };
+        let (true, Some(settings)) = (mode.uses_llm(config.llm.is_some())?, &config.llm) else {
+            return Ok(None);
+        };
+        // Multi-threaded: its worker drives the requests while the engine waits for
+        // them on this thread.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        Ok(Some(LlmRun {
+            judge: Judge {
+                client: LlmClient::new(settings.clone())?,
+                runtime: runtime.handle().clone(),
+                limit: settings.timeout,
+            },
+            runtime,
+        }))
+    }
 }
 
 /// Checks a compare topic as a question is checked (not empty, not too long).
@@ -574,6 +609,20 @@ fn render_compare(r: &CompareResponse) -> String {
             "Die Dokumente verwenden nicht: {} (darum keine Aussage)\n",
             r.unknown_terms.join(", ")
         ));
+    }
+    if let Some(j) = &r.judge {
+        if j.states_judged > 0 {
+            out.push_str(&format!(
+                "Die Aussagen wählte das Sprachmodell {:?} unter den Sätzen jedes Landes; belegt zitiert sie wörtlich.\n",
+                j.model
+            ));
+        }
+        if let Some(e) = &j.error {
+            out.push_str(&format!(
+                "Für {} Länder entschied die Schlüsselwort-Regel, weil das Sprachmodell nicht antwortete: {e}\n",
+                j.states_failed
+            ));
+        }
     }
     if !r.documents.is_empty() {
         let titles: Vec<&str> = r.documents.iter().map(|d| d.short_title.as_str()).collect();

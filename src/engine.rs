@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::answer;
 use crate::answer::compare;
+use crate::answer::judge::Judge;
 use crate::answer::llm::{LlmClient, LlmError};
 use crate::answer::prompt;
 use crate::config::Config;
@@ -165,8 +166,13 @@ impl Engine {
     /// An extractive answer with citations. A question across the states ("Welche
     /// Länder …") without explicit filters is answered from the state-by-state
     /// comparison: one finding per state with a finding, and `comparison` holds the
-    /// table; without any finding the answer abstains.
-    pub fn ask(&self, req: &SearchRequest) -> Result<AskResponse, IndexError> {
+    /// table; without any finding the answer abstains. With `judge`, the configured LLM
+    /// decides each state's row ([`crate::answer::judge`]).
+    pub fn ask(
+        &self,
+        req: &SearchRequest,
+        judge: Option<&Judge>,
+    ) -> Result<AskResponse, IndexError> {
         let t = Instant::now();
         let filters = retrieve::resolve_filters(req);
         let qv = self.embedder.embed_query(&req.query)?;
@@ -196,7 +202,7 @@ impl Engine {
             ));
         };
         let tc = Instant::now();
-        let comparison = self.comparison(&req.query, &across.topic, &qv)?;
+        let comparison = self.comparison(&req.query, &across.topic, &qv, judge)?;
         let mut table = CompareResponse::new(
             &self.index,
             &req.query,
@@ -229,14 +235,19 @@ impl Engine {
     }
 
     /// The state-by-state comparison on a topic (a question's cross-state frame,
-    /// "Welche Länder …", is dropped from what is compared).
-    pub fn compare(&self, topic: &str) -> Result<CompareResponse, IndexError> {
+    /// "Welche Länder …", is dropped from what is compared). With `judge`, the
+    /// configured LLM decides each state's row ([`crate::answer::judge`]).
+    pub fn compare(
+        &self,
+        topic: &str,
+        judge: Option<&Judge>,
+    ) -> Result<CompareResponse, IndexError> {
         let t = Instant::now();
         let qv = self.embedder.embed_query(topic)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
         let subject = retrieve::cross_state(topic).map_or_else(|| topic.to_string(), |c| c.topic);
-        let comparison = self.comparison(topic, &subject, &qv)?;
+        let comparison = self.comparison(topic, &subject, &qv, judge)?;
         Ok(CompareResponse::new(
             &self.index,
             topic,
@@ -254,26 +265,31 @@ impl Engine {
 impl Engine {
     /// The state-by-state comparison on `topic` for `question` (embedded as
     /// `question_vector`); an English topic's words are translated into the documents'
-    /// terms first.
+    /// terms first. With `judge`, the LLM then decides each state's row.
     pub fn comparison(
         &self,
         question: &str,
         topic: &str,
         question_vector: &[f32],
+        judge: Option<&Judge>,
     ) -> Result<compare::Comparison, IndexError> {
         let translations = if compare::needs_translation(question, topic) {
             self.lexicon()?.translate(&self.embedder, topic)?
         } else {
             Vec::new()
         };
-        compare::compare(
+        let mut comparison = compare::compare(
             &self.index,
             question,
             topic,
             question_vector,
             &translations,
             &self.config.compare,
-        )
+        )?;
+        if let Some(judge) = judge {
+            judge.judge_blocking(&self.index, question, &mut comparison);
+        }
+        Ok(comparison)
     }
 
     /// The index's vocabulary with its vectors, built on first use (callers meanwhile

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::answer;
-use crate::answer::compare::Status;
+use crate::answer::compare::{Comparison, Status};
+use crate::answer::judge::Judge;
 use crate::corpus::StateCode;
 use crate::engine::Engine;
 use crate::index::IndexError;
@@ -158,20 +159,9 @@ pub struct CandidateDiagnosis {
 
 /// Scores a compare item by the state-by-state comparison: the states cited are the
 /// states with a finding, each citing its finding's passage.
-fn score_comparison(
-    engine: &Engine,
-    item: &EvalItem,
-    r: &mut ItemResult,
-) -> Result<(), IndexError> {
-    let qv = engine.embedder.embed_query(&item.question)?;
-    let across = retrieve::cross_state(&item.question);
-    let topic = across
-        .as_ref()
-        .map_or_else(|| item.question.clone(), |c| c.topic.clone());
-    let cmp = engine.comparison(&item.question, &topic, &qv)?;
+fn score_comparison(engine: &Engine, item: &EvalItem, cmp: &Comparison, r: &mut ItemResult) {
     let store = &engine.index.store;
     let quotes_of = |state: &str| item.state_evidence.get(state).cloned().unwrap_or_default();
-    r.cross_state_detected = Some(across.is_some());
     r.compare_key_terms = Some(cmp.key_terms.clone());
     r.states_expected = item.state_evidence.len();
     for row in &cmp.rows {
@@ -208,7 +198,6 @@ fn score_comparison(
                 .collect(),
         });
     }
-    Ok(())
 }
 
 /// Aggregated figures for a group of questions.
@@ -255,12 +244,25 @@ pub struct Report {
     pub by_state: BTreeMap<String, Summary>,
     /// Per question.
     pub items: Vec<ItemResult>,
+    /// The LLM that judged the comparisons (`--llm`); absent: the key-term rule did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge_model: Option<String>,
+    /// State verdicts the LLM judge failed to give (those rows kept the rule's decision).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge_failures: Option<usize>,
 }
 
 /// Runs every question through `search` (k = 10) and `ask` (default k); compare items
 /// also through the state-by-state comparison, whose findings are the states they cite.
-pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, IndexError> {
+/// With `judge`, the configured LLM decides the comparisons' rows.
+pub fn run(
+    engine: &Engine,
+    items: &[EvalItem],
+    ask_k: usize,
+    judge: Option<&Judge>,
+) -> Result<Report, IndexError> {
     let mut results = Vec::new();
+    let mut judge_failures = 0;
     for item in items {
         let req = SearchRequest {
             query: item.question.clone(),
@@ -309,15 +311,23 @@ pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, 
             compare_key_terms: None,
             compare_states: Vec::new(),
         };
-        if item.kind == "compare" {
-            score_comparison(engine, item, &mut r)?;
-        }
-        // `ask` answers a question across the states from the comparison: it abstains
-        // when no state has a finding.
-        if let Some(across) = retrieve::cross_state(&item.question) {
+        // `ask` answers a question across the states from the comparison (and abstains
+        // when no state has a finding); a compare item is scored by it.
+        let across = retrieve::cross_state(&item.question);
+        if item.kind == "compare" || across.is_some() {
+            let topic = across
+                .as_ref()
+                .map_or_else(|| item.question.clone(), |c| c.topic.clone());
             let qv = engine.embedder.embed_query(&item.question)?;
-            let cmp = engine.comparison(&item.question, &across.topic, &qv)?;
-            r.abstained = cmp.findings().next().is_none();
+            let cmp = engine.comparison(&item.question, &topic, &qv, judge)?;
+            judge_failures += cmp.judged.as_ref().map_or(0, |j| j.failed);
+            if item.kind == "compare" {
+                r.cross_state_detected = Some(across.is_some());
+                score_comparison(engine, item, &cmp, &mut r);
+            }
+            if across.is_some() {
+                r.abstained = cmp.findings().next().is_none();
+            }
         }
         results.push(r);
     }
@@ -368,6 +378,8 @@ pub fn run(engine: &Engine, items: &[EvalItem], ask_k: usize) -> Result<Report, 
         by_lang,
         by_state,
         items: results,
+        judge_model: judge.map(|j| j.client.settings().model.clone()),
+        judge_failures: judge.map(|_| judge_failures),
     })
 }
 
@@ -526,6 +538,11 @@ pub fn render(report: &Report) -> String {
         report.latency_p95_ms,
         report.items.len()
     ));
+    if let (Some(model), Some(failures)) = (&report.judge_model, report.judge_failures) {
+        out.push_str(&format!(
+            "comparisons judged by the LLM {model:?}; {failures} state verdicts failed and kept the key-term rule\n"
+        ));
+    }
     out
 }
 
@@ -571,6 +588,8 @@ mod tests {
             by_lang: BTreeMap::new(),
             by_state: BTreeMap::new(),
             items: Vec::new(),
+            judge_model: None,
+            judge_failures: None,
         };
         let reqs: Vec<Requirement> = ["recall_at_5>=0.9", "false_abstention<=0.05", "mrr>=0.0"]
             .iter()

@@ -61,10 +61,14 @@ pub struct CompareResponse {
     pub topic: String,
     /// The topic's key terms (analysed) found in the documents.
     pub key_terms: Vec<String>,
-    /// `"terms"` (findings judged by the key terms in a sentence) or `"translated"`
+    /// `"terms"` (findings judged by the key terms in a sentence), `"translated"`
     /// (an English topic: the same, with its words translated into the documents'
-    /// terms, listed in `translations`).
+    /// terms, listed in `translations`) or `"llm"` (the configured LLM picked each
+    /// state's finding among its passages' sentences, see `judge`).
     pub method: String,
+    /// With `method: "llm"`, or when the LLM judge was asked and failed: what it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeJson>,
     /// For an English topic: each topic word and the documents' words it was
     /// translated to (none: the documents do not name it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -83,6 +87,20 @@ pub struct CompareResponse {
     pub rows: Vec<CompareRowJson>,
     /// Milliseconds spent.
     pub timings_ms: TimingsJson,
+}
+
+/// What the LLM judge of a comparison did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JudgeJson {
+    /// The model that judged.
+    pub model: String,
+    /// States whose row the LLM decided.
+    pub states_judged: usize,
+    /// States whose call failed: their rows keep the key-term rule's decision.
+    pub states_failed: usize,
+    /// The first failure, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A document by its catalog id and short title.
@@ -204,12 +222,20 @@ impl CompareResponse {
             question: question.to_string(),
             topic: comparison.topic.clone(),
             key_terms: comparison.key_terms.clone(),
-            method: if comparison.translations.is_empty() {
+            method: if comparison.judged.as_ref().is_some_and(|j| j.judged > 0) {
+                "llm"
+            } else if comparison.translations.is_empty() {
                 "terms"
             } else {
                 "translated"
             }
             .to_string(),
+            judge: comparison.judged.as_ref().map(|j| JudgeJson {
+                model: j.model.clone(),
+                states_judged: j.judged,
+                states_failed: j.failed,
+                error: j.error.clone(),
+            }),
             translations: comparison
                 .translations
                 .iter()
@@ -229,7 +255,10 @@ impl CompareResponse {
                 .collect(),
             counts,
             rows,
-            timings_ms: timings,
+            timings_ms: TimingsJson {
+                llm: comparison.judged.as_ref().map_or(timings.llm, |j| j.ms),
+                ..timings
+            },
         }
     }
 

@@ -836,18 +836,24 @@ class CompareTable {
     const translated = (this.comparison.translations || [])
       .map((t) => `${t.word} → ${t.terms.length ? t.terms.join(' / ') : 'keine Entsprechung'}`)
       .join('; ');
-    const note = this.comparison.method === 'translated'
+    const judge = this.comparison.judge;
+    const note = this.comparison.method === 'llm'
+      ? `Die Aussagen wählte das Sprachmodell „${judge.model}“ unter den Sätzen jedes Landes; zitiert wird wörtlich aus den Dokumenten.`
+      : this.comparison.method === 'translated'
       ? `Englische Frage, in die Begriffe der Dokumente übertragen (${translated}). Eine Aussage zählt, wenn ein Satz des Landes diese Begriffe enthält.`
       : (this.comparison.unknown_terms || []).length
         ? `Die Dokumente verwenden ${this.comparison.unknown_terms.map((w) => `„${w}“`).join(', ')} nicht; darum hat kein Land eine Aussage zum Thema.`
         : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).`;
+    const failed = judge && judge.error
+      ? ` Für ${judge.states_failed} Länder entschied die Begriffsregel, weil das Sprachmodell nicht antwortete.`
+      : '';
     const scope = (this.comparison.documents || []).length
       ? ` Verglichen wurden nur die Dokumente, die die Frage nennt: ${this.comparison.documents.map((d) => d.short_title).join('; ')}.`
       : '';
     this.root = el('section', { class: 'compare-box', 'aria-label': 'Vergleich der Länder' },
       el('h3', { class: 'compare-title', text: 'Vergleich der Länder' }),
       el('p', { class: 'compare-summary', text: `${counts.finding ?? 0} mit Aussage · ${counts.no_statement ?? 0} ohne Aussage im Bericht · ${counts.no_report ?? 0} ohne Bericht` }),
-      el('p', { class: 'compare-note', text: note + scope }),
+      el('p', { class: 'compare-note', text: note + failed + scope }),
       el('div', { class: 'compare-controls' }, this.statusFilter, this.textFilter),
       el('div', { class: 'compare-scroll' }, this.table),
       this.countEl,

@@ -63,6 +63,9 @@ pub const NO_REPORT: &str = "kein Bericht";
 /// Passages of each state read for a finding.
 pub const CANDIDATES: usize = 1;
 
+/// Passages of each state an LLM judge reads ([`crate::answer::judge`]).
+pub const JUDGED: usize = 5;
+
 /// When a state's evidence counts as a finding.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ComparePolicy {
@@ -136,6 +139,9 @@ pub struct StateRow {
     pub passages: usize,
     /// The candidates read, best evidence first (empty without a report).
     pub candidates: Vec<Candidate>,
+    /// The state's best [`JUDGED`] passages for the topic, best fused rank first: what
+    /// an LLM judge reads.
+    pub ranked: Vec<Candidate>,
 }
 
 impl StateRow {
@@ -164,6 +170,9 @@ pub struct Comparison {
     pub documents: Vec<usize>,
     /// One row per state.
     pub rows: Vec<StateRow>,
+    /// How the configured LLM judged the states, when it was asked
+    /// ([`crate::answer::judge`]); `None`: the key-term rule alone decided.
+    pub judged: Option<crate::answer::judge::JudgeReport>,
 }
 
 impl Comparison {
@@ -799,9 +808,9 @@ pub fn compare(
             let fb = fused.get(b).copied().unwrap_or(0.0);
             fb.total_cmp(&fa).then(a.cmp(b))
         });
-        let mut candidates: Vec<Candidate> = chunks
+        let ranked: Vec<Candidate> = chunks
             .into_iter()
-            .take(policy.candidates)
+            .take(policy.candidates.max(JUDGED))
             .enumerate()
             .map(|(i, chunk)| {
                 let text = store.chunk_text(chunk);
@@ -821,6 +830,8 @@ pub fn compare(
                 }
             })
             .collect();
+        let mut candidates: Vec<Candidate> =
+            ranked.iter().take(policy.candidates).cloned().collect();
         // Best evidence first: the best sentence, then the better passage (stable sort
         // keeps the fused order among equals).
         candidates.sort_by(|a, b| b.sentence_coverage.total_cmp(&a.sentence_coverage));
@@ -833,6 +844,7 @@ pub fn compare(
             },
             passages,
             candidates,
+            ranked: ranked.into_iter().take(JUDGED).collect(),
         });
     }
     decide(&mut rows, policy);
@@ -853,6 +865,7 @@ pub fn compare(
         unknown,
         documents: scope,
         rows,
+        judged: None,
     })
 }
 

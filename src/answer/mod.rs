@@ -4,6 +4,7 @@
 pub mod check;
 pub mod compare;
 pub mod extractive;
+pub mod judge;
 pub mod llm;
 pub mod prompt;
 

@@ -34,12 +34,12 @@ pub struct Message {
 
 /// Makes `text` unable to form a delimiter: angle brackets become the look-alike
 /// `‹`/`›`, which the delimiters never use.
-fn neutralize(text: &str) -> String {
+pub(crate) fn neutralize(text: &str) -> String {
     text.replace('<', "‹").replace('>', "›")
 }
 
 /// The same on one line (metadata in a delimiter line must not break it).
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     neutralize(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 

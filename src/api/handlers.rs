@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiJson};
 use super::{AppState, Ready};
+use crate::answer::judge::Judge;
 use crate::answer::llm::LlmClient;
 use crate::corpus::StateCode;
 use crate::engine::{AnswerMode, draft};
@@ -65,6 +66,10 @@ pub struct SearchBody {
 pub struct CompareBody {
     /// The topic, or a question across the states ("Welche Länder …").
     pub topic: String,
+    /// `extractive` (the key-term rule decides each state), `llm` (the configured LLM
+    /// judges each state's sentences) or `auto` (the default: the LLM when one is
+    /// configured).
+    pub mode: Option<String>,
 }
 
 impl From<RequestError> for ApiError {
@@ -98,14 +103,10 @@ fn check_docs(ready: &Ready, docs: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Retrieves and answers extractively; also returns the LLM client when the request's
-/// mode wants an LLM draft (not yet made).
-pub(crate) async fn run_ask(
-    app: &AppState,
-    body: AskBody,
-) -> Result<(AskResponse, Option<LlmClient>), ApiError> {
-    let ready = app.ready()?;
-    let mode = match body.mode.as_deref() {
+/// The LLM client when a request's `mode` (`extractive`, `llm`, `auto`: the default,
+/// the LLM when one is configured) wants one.
+fn llm_for(ready: &Ready, mode: Option<&str>) -> Result<Option<LlmClient>, ApiError> {
+    let mode = match mode {
         None => AnswerMode::Auto,
         Some(m) => AnswerMode::parse(m).ok_or_else(|| {
             ApiError::bad_request(
@@ -114,11 +115,36 @@ pub(crate) async fn run_ask(
             )
         })?,
     };
-    let llm = match mode.uses_llm(ready.llm.is_some()) {
-        Ok(true) => ready.llm.clone(),
-        Ok(false) => None,
-        Err(e) => return Err(ApiError::bad_request("llm_not_configured", e.to_string())),
-    };
+    match mode.uses_llm(ready.llm.is_some()) {
+        Ok(true) => Ok(ready.llm.clone()),
+        Ok(false) => Ok(None),
+        Err(e) => Err(ApiError::bad_request("llm_not_configured", e.to_string())),
+    }
+}
+
+/// An LLM judge for comparisons on this runtime (the engine calls it from a blocking
+/// thread). Its verdicts end within the LLM timeout and within three quarters of the
+/// request's, so that a slow LLM leaves the rule's table rather than a timeout error.
+fn judge_of(app: &AppState, llm: Option<&LlmClient>) -> Option<Judge> {
+    llm.map(|client| Judge {
+        client: client.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        limit: client
+            .settings()
+            .timeout
+            .min(app.request_timeout().mul_f64(0.75)),
+    })
+}
+
+/// Retrieves and answers extractively (a question across the states from the
+/// comparison, judged by the LLM when the mode wants one); also returns the LLM client
+/// when the request's mode wants an LLM draft (not yet made).
+pub(crate) async fn run_ask(
+    app: &AppState,
+    body: AskBody,
+) -> Result<(AskResponse, Option<LlmClient>), ApiError> {
+    let ready = app.ready()?;
+    let llm = llm_for(&ready, body.mode.as_deref())?;
     // Check the question as asked; retrieve with the conversation's topic.
     SearchRequest::parse(
         &body.question,
@@ -139,8 +165,14 @@ pub(crate) async fn run_ask(
         body.k.unwrap_or(DEFAULT_K),
     )?;
     check_docs(&ready, &req.docs)?;
+    let judge = judge_of(app, llm.as_ref());
     let mut response = app
-        .blocking(move || ready.engine.ask(&req).map_err(ApiError::from))
+        .blocking(move || {
+            ready
+                .engine
+                .ask(&req, judge.as_ref())
+                .map_err(ApiError::from)
+        })
         .await?;
     let asked = body.question.trim().to_string();
     if response.question != asked {
@@ -296,9 +328,16 @@ pub async fn compare(
     ApiJson(body): ApiJson<CompareBody>,
 ) -> Result<Json<CompareResponse>, ApiError> {
     let ready = app.ready()?;
+    let llm = llm_for(&ready, body.mode.as_deref())?;
     let topic = SearchRequest::parse(&body.topic, &[], &[], DEFAULT_K)?.query;
+    let judge = judge_of(&app, llm.as_ref());
     let response = app
-        .blocking(move || ready.engine.compare(&topic).map_err(ApiError::from))
+        .blocking(move || {
+            ready
+                .engine
+                .compare(&topic, judge.as_ref())
+                .map_err(ApiError::from)
+        })
         .await?;
     Ok(Json(response))
 }

@@ -143,6 +143,11 @@ impl AppState {
         self.0.started.elapsed()
     }
 
+    /// Longest time a request's work may take (`--timeout-secs`).
+    pub fn request_timeout(&self) -> Duration {
+        self.0.options.timeout
+    }
+
     /// Runs sync work on the blocking pool under the request timeout.
     pub async fn blocking<T: Send + 'static>(
         &self,

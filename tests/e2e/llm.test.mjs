@@ -15,8 +15,10 @@ import { SHOTS, launchBrowser, startBelegt } from './support.mjs';
 
 const QUESTION = 'Welche Aufgaben hat die Taskforce KI in Berlin?';
 const MADE_UP = 'Berlin baut außerdem eine Raumstation auf dem Mond.';
+const ACROSS = 'Welche Länder setzen KI in der Polizei ein?';
 
-/** A fake Chat Completions endpoint: passage 1's first words cited [1], then MADE_UP uncited. */
+/** A fake Chat Completions endpoint: passage 1's first words cited [1], then MADE_UP
+ * uncited; asked to judge a state's sentences (a comparison), it names sentence 1. */
 function startFakeLlm() {
   const server = http.createServer((req, res) => {
     let body = '';
@@ -24,6 +26,14 @@ function startFakeLlm() {
     req.on('end', () => {
       const request = JSON.parse(body);
       const prompt = request.messages[1].content;
+      if (prompt.includes('<<<SATZ 1>>>')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+          id: 'chatcmpl-fake', object: 'chat.completion', created: 1, model: 'fake',
+          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '{"saetze": [1]}' } }],
+        }));
+        return;
+      }
       const passage = prompt.split(/<<<PASSAGE 1 [^\n]*>>>\n/)[1].split('<<<ENDE PASSAGE 1>>>')[0];
       const start = passage.split(/\s+/).filter((w) => /\w/.test(w)).slice(0, 10).join(' ').replace(/[.:,;]+$/, '');
       const answer = `${start} [1]. ${MADE_UP}`;
@@ -92,6 +102,25 @@ describe('KI-Zusammenfassung', () => {
     assert.equal(await supported.locator('.cite-ref').count(), 1);
     assert.match(await turn.locator('.llm-note').textContent(), /1 Satz ist nicht durch die Belege gestützt/);
     await page.screenshot({ path: path.join(SHOTS, 'desktop-llm-summary.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('lets the LLM judge the comparison and says so', async () => {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(await withLlm.url);
+    await page.locator('#llm-toggle').waitFor({ state: 'visible' });
+    await page.locator('#llm-mode').check();
+    await page.locator('#frage').fill(ACROSS);
+    await page.locator('#frage').press('Enter');
+    const turn = page.locator('#conversation > .turn').last();
+    const note = turn.locator('.compare-note');
+    await note.waitFor({ state: 'visible' });
+    assert.match(await note.textContent(), /Die Aussagen wählte das Sprachmodell „fake“/);
+    // The fake names each state's first sentence: every state with a report has a finding.
+    assert.match(await turn.locator('.compare-summary').textContent(), /^15 mit Aussage · 0 ohne Aussage im Bericht · 1 ohne Bericht/);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -30,7 +30,12 @@ const CLEARED: &[&str] = &[
 
 /// Runs `belegt args…` in a fresh temporary directory with the given seeds and index
 /// folders and extra environment.
-fn belegt(seeds: &Path, index_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+pub(crate) fn belegt(
+    seeds: &Path,
+    index_dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
     let cwd = util::temp_dir();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_belegt"));
     cmd.current_dir(cwd.path()).args(args);

@@ -12,7 +12,7 @@ use belegt::wire::CompareResponse;
 use crate::{api, cli, util};
 
 fn compare(engine: &mut Engine, topic: &str) -> CompareResponse {
-    let res = engine.compare(topic).expect("compare runs");
+    let res = engine.compare(topic, None).expect("compare runs");
     assert_table_is_sound(engine, &res);
     res
 }
@@ -20,7 +20,7 @@ fn compare(engine: &mut Engine, topic: &str) -> CompareResponse {
 /// Every state once in the official order; "kein Bericht" exactly where the index has no
 /// passage of the state; each finding a verbatim sentence of its cited passage, at the
 /// offsets it names; citations numbered 1, 2, … in row order.
-fn assert_table_is_sound(engine: &Engine, res: &CompareResponse) {
+pub(crate) fn assert_table_is_sound(engine: &Engine, res: &CompareResponse) {
     let codes: Vec<&str> = res.rows.iter().map(|r| r.state.as_str()).collect();
     let official: Vec<&str> = StateCode::all().map(StateCode::code).collect();
     assert_eq!(codes, official, "every state exactly once, in order");
@@ -403,7 +403,7 @@ fn ask_answers_questions_across_the_states_from_the_comparison() {
         5,
     )
     .expect("valid request");
-    let res = engine.ask(&req).expect("ask runs");
+    let res = engine.ask(&req, None).expect("ask runs");
     let table = res.comparison.as_ref().expect("the comparison is attached");
     assert_table_is_sound(&engine, table);
     assert!(!res.abstained);
@@ -441,7 +441,7 @@ fn ask_keeps_ordinary_questions_and_explicit_filters_as_they_were() {
         ),
     ] {
         let req = SearchRequest::parse(q, &states, &[], 5).expect("valid request");
-        let res = engine.ask(&req).expect("ask runs");
+        let res = engine.ask(&req, None).expect("ask runs");
         assert!(res.comparison.is_none(), "{q}");
         assert_eq!(res.citations.len(), 5, "{q}");
     }

@@ -35,6 +35,8 @@ pub enum Behavior {
     /// Passage 1's start, and an instruction-following text if the prompt lost its
     /// structure (the injected instruction appears outside a passage).
     Echo,
+    /// Asked to judge a state's sentences: names none.
+    JudgeNothing,
 }
 
 /// A request as the fake received it.
@@ -115,7 +117,38 @@ pub fn passage_start(prompt: &str, n: usize, words: usize) -> String {
         .to_string()
 }
 
+/// The sentences of a judge prompt (`<<<SATZ n>>>`), in order.
+pub fn judged_sentences(prompt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some((_, rest)) = prompt.split_once(&format!("<<<SATZ {}>>>\n", out.len() + 1)) {
+        let end = format!("\n<<<ENDE SATZ {}>>>", out.len() + 1);
+        out.push(rest.split_once(&end).map_or("", |(t, _)| t).to_string());
+    }
+    out
+}
+
+/// A judge's verdict: the sentences that contain the question's last capitalised word
+/// of five letters or more ("Polizei" in "Welche Länder setzen KI bei der Polizei
+/// ein?"), ignoring case.
+fn verdict(behavior: Behavior, prompt: &str) -> String {
+    let marker = question_of(prompt)
+        .split(|c: char| !c.is_alphanumeric())
+        .rfind(|w| w.chars().next().is_some_and(char::is_uppercase) && w.chars().count() >= 5)
+        .unwrap_or("")
+        .to_lowercase();
+    let chosen: Vec<usize> = judged_sentences(prompt)
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| behavior != Behavior::JudgeNothing && s.to_lowercase().contains(&marker))
+        .map(|(i, _)| i + 1)
+        .collect();
+    json!({ "saetze": chosen }).to_string()
+}
+
 fn answer_for(behavior: Behavior, prompt: &str) -> String {
+    if prompt.contains("<<<SATZ 1>>>") {
+        return verdict(behavior, prompt);
+    }
     let start = passage_start(prompt, 1, 10);
     match behavior {
         Behavior::BadCitations => format!(

@@ -12,6 +12,7 @@ mod embedding;
 mod fake_llm;
 mod faults;
 mod index;
+mod judge;
 mod llm;
 mod pg;
 mod retrieval;

@@ -326,8 +326,8 @@ fn ask_cites_the_same_passages_in_the_same_order_from_postgres_as_from_the_files
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
     {
         let req = belegt::retrieve::SearchRequest::parse(q, &[], &[], 5).expect("a request");
-        let a = files.ask(&req).expect("files answer");
-        let b = pg.ask(&req).expect("postgres answers");
+        let a = files.ask(&req, None).expect("files answer");
+        let b = pg.ask(&req, None).expect("postgres answers");
         let ids = |r: &belegt::wire::AskResponse| -> Vec<String> {
             r.citations.iter().map(|c| c.id.clone()).collect()
         };

@@ -25,7 +25,7 @@ fn state(code: &str) -> StateCode {
 }
 
 fn ask(engine: &mut Engine, req: &SearchRequest) -> AskResponse {
-    let res = engine.ask(req).expect("ask runs");
+    let res = engine.ask(req, None).expect("ask runs");
     assert_citations_are_verbatim(engine, &res.citations);
     res
 }
