@@ -26,12 +26,8 @@ ensure_index "$tmp"
 
 python3 benches/judge_oracle.py 0 "${files[@]}" >"$tmp/oracle.out" 2>"$tmp/oracle.err" &
 oracle=$!
-for _ in $(seq 100); do
-  grep -q '^listening on' "$tmp/oracle.out" 2>/dev/null && break
-  kill -0 "$oracle" 2>/dev/null || { cat "$tmp/oracle.err" >&2; exit 1; }
-  sleep 0.1
-done
-llm_url=$(sed -n 's/^listening on //p' "$tmp/oracle.out")
+await_listening "$oracle" "$tmp/oracle.out" "$tmp/oracle.err"
+llm_url=$url
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  commit: $(git rev-parse --short HEAD 2>/dev/null || echo -)"
 printf '%-26s %-16s %s\n' file judge "compare found / wrong, abstention / false abstention"

@@ -8,6 +8,8 @@
 #                        background while it is being measured or tested
 #   start_server DIR     runs `belegt serve` on a free loopback port, waits for its
 #                        `listening on` line; sets $server (pid) and $url; logs in DIR
+#   await_listening PID OUT ERR  waits until process PID prints `listening on URL` to
+#                        file OUT (else shows file ERR, exit 1); sets $url
 #   stop_server          stops it (SIGTERM) and waits
 #   ensure_tool CMD PKG WHO  installs Debian package PKG when CMD is missing and we are
 #                        root; else one line on stderr (WHO: the script's name), exit 1
@@ -43,13 +45,17 @@ url=
 start_server() {
   "$bin" serve --addr 127.0.0.1:0 >"$1/serve.out" 2>"$1/serve.err" &
   server=$!
+  await_listening "$server" "$1/serve.out" "$1/serve.err"
+}
+
+await_listening() {
   for _ in $(seq 600); do
-    grep -q '^listening on' "$1/serve.out" 2>/dev/null && break
-    kill -0 "$server" 2>/dev/null || { cat "$1/serve.err" >&2; exit 1; }
+    grep -q '^listening on' "$2" 2>/dev/null && break
+    kill -0 "$1" 2>/dev/null || { cat "$3" >&2; exit 1; }
     sleep 0.1
   done
-  url=$(sed -n 's/^listening on //p' "$1/serve.out" | head -1)
-  [[ -n $url ]] || { echo "belegt serve did not become ready" >&2; cat "$1/serve.err" >&2; exit 1; }
+  url=$(sed -n 's/^listening on //p' "$2" | head -1)
+  [[ -n $url ]] || { echo "no 'listening on' line from pid $1 within 60 s" >&2; cat "$3" >&2; exit 1; }
 }
 
 stop_server() {

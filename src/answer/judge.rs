@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 
 use super::compare::{Candidate, Comparison, Status};
 use super::llm::{LlmClient, LlmError};
-use super::prompt::{Message, neutralize, one_line};
+use super::prompt::{Message, chat, neutralize, one_line};
 use crate::corpus::sentence;
 use crate::index::Index;
 
@@ -111,16 +111,7 @@ pub fn user_message(question: &str, state: &str, passages: &[(&str, Vec<&str>)])
 /// The messages that ask for `state`'s sentences, grouped by passage as in
 /// [`user_message`].
 pub fn messages(question: &str, state: &str, passages: &[(&str, Vec<&str>)]) -> Vec<Message> {
-    vec![
-        Message {
-            role: "system",
-            content: SYSTEM.trim().to_string(),
-        },
-        Message {
-            role: "user",
-            content: user_message(question, state, passages),
-        },
-    ]
+    chat(SYSTEM, user_message(question, state, passages))
 }
 
 /// The sentence numbers of an answer, as positions from 0 below `count`, in the order

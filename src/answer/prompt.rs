@@ -70,14 +70,19 @@ pub fn user_message(question: &str, passages: &[Passage]) -> String {
 
 /// The messages for a draft answer of `question` from `passages`.
 pub fn messages(question: &str, passages: &[Passage]) -> Vec<Message> {
+    chat(SYSTEM, user_message(question, passages))
+}
+
+/// A system message (trimmed) and a user message.
+pub fn chat(system: &str, user: String) -> Vec<Message> {
     vec![
         Message {
             role: "system",
-            content: SYSTEM.trim().to_string(),
+            content: system.trim().to_string(),
         },
         Message {
             role: "user",
-            content: user_message(question, passages),
+            content: user,
         },
     ]
 }
