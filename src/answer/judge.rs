@@ -117,7 +117,8 @@ pub fn messages(question: &str, state: &str, passages: &[(&str, Vec<&str>)]) -> 
 /// The sentence numbers of an answer, as positions from 0 below `count`, in the order
 /// given, without repeats; numbers out of range are dropped (the LLM cannot point
 /// past the list). The answer is the JSON object `{"saetze": [...]}`, possibly inside
-/// a code fence or after a sentence, or a bare list `[...]`. Anything else is an error.
+/// a code fence, after a sentence or after a reasoning model's `<think>…</think>`, or a
+/// bare list `[...]`. Anything else is an error.
 pub fn parse_choice(answer: &str, count: usize) -> Result<Vec<usize>, String> {
     let numbers = answer_list(answer).ok_or_else(|| {
         let one: String = answer.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -136,39 +137,31 @@ pub fn parse_choice(answer: &str, count: usize) -> Result<Vec<usize>, String> {
 }
 
 fn answer_list(answer: &str) -> Option<Vec<u64>> {
-    let numbers = |v: &serde_json::Value| -> Option<Vec<u64>> {
-        v.as_array()?
-            .iter()
-            .map(|x| x.as_u64().or_else(|| x.as_str()?.trim().parse().ok()))
-            .collect()
+    // A reasoning model's thoughts come first and may hold brackets of their own.
+    let answer = match answer.rfind("</think>") {
+        Some(i) => &answer[i + "</think>".len()..],
+        None => answer,
     };
-    // The first JSON object in the answer, else the first list.
-    for (open, close) in [('{', '}'), ('[', ']')] {
-        let Some(start) = answer.find(open) else {
-            continue;
-        };
-        let Some(end) = answer.rfind(close) else {
-            continue;
-        };
-        if end < start {
-            continue;
-        }
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&answer[start..=end]) else {
-            continue;
-        };
-        let list = match &v {
-            serde_json::Value::Object(o) => o
-                .get("saetze")
-                .or_else(|| o.get("sätze"))
-                .or_else(|| o.values().find(|x| x.is_array())),
-            serde_json::Value::Array(_) => Some(&v),
-            _ => None,
-        };
-        if let Some(list) = list.and_then(numbers) {
-            return Some(list);
-        }
+    // The list after the key, else the first list of the answer.
+    let key = ["\"saetze\"", "\"sätze\""]
+        .iter()
+        .find_map(|k| answer.find(k).map(|i| i + k.len()));
+    let rest = &answer[key.unwrap_or(0)..];
+    let open = rest.find('[')?;
+    if key.is_some()
+        && !rest[..open]
+            .trim()
+            .trim_start_matches(':')
+            .trim()
+            .is_empty()
+    {
+        return None;
     }
-    None
+    let close = open + rest[open..].find(']')?;
+    let list: Vec<serde_json::Value> = serde_json::from_str(&rest[open..=close]).ok()?;
+    list.iter()
+        .map(|x| x.as_u64().or_else(|| x.as_str()?.trim().parse().ok()))
+        .collect()
 }
 
 /// Asks `client` to judge every state of `comparison` with passages and applies its
@@ -300,6 +293,20 @@ mod tests {
         );
         assert_eq!(parse_choice("Die Sätze: [4, 1]", 5), Ok(vec![3, 0]));
         assert_eq!(parse_choice(r#"{"sätze": [1]}"#, 1), Ok(vec![0]));
+        assert_eq!(
+            parse_choice(
+                "<think>Satz [1] oder {2}? Satz 2.</think>\n{\"saetze\": [2]}",
+                3
+            ),
+            Ok(vec![1])
+        );
+        assert_eq!(
+            parse_choice(
+                "Ich wähle {\"saetze\": [3, 1], \"grund\": \"[Polizei]\"}",
+                3
+            ),
+            Ok(vec![2, 0])
+        );
         assert!(parse_choice("Satz 2 passt.", 5).is_err());
         assert!(parse_choice(r#"{"saetze": "zwei"}"#, 5).is_err());
         assert!(parse_choice("", 5).is_err());
