@@ -285,6 +285,7 @@ impl Engine {
             question_vector,
             &translations,
             &self.config.compare,
+            judge.is_some(),
         )?;
         if let Some(judge) = judge {
             judge.judge_blocking(&self.index, question, &mut comparison);
