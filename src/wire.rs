@@ -154,7 +154,9 @@ pub struct CompareRowJson {
     /// the question).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citation: Option<CitationJson>,
-    /// IDF-weighted share of the topic's key terms in the best sentence (0–1).
+    /// IDF-weighted share of the topic's key terms in the best sentence (0–1), by the
+    /// key-term rule; with `method: "llm"`, that of the rule's best sentence in the
+    /// cited passage.
     pub coverage: f32,
     /// Passages of this state in the documents compared (all documents of the index,
     /// unless the response lists `documents`).

@@ -1,8 +1,9 @@
 //! The comparison judged by the configured LLM: for each state with a report, the
-//! sentences of its best [`JUDGED`](super::compare::JUDGED) passages on the topic go to the LLM, numbered, with
-//! the question; it answers with the numbers of the sentences that answer the question
-//! for that state (`{"saetze": [2, 5]}`), or none. Its choice decides the row: a finding
-//! is the first sentence it names, "keine Aussage im Bericht" when it names none.
+//! sentences of its best [`JUDGED`](super::compare::JUDGED) passages on the topic go to
+//! the LLM, numbered, with the question; it answers with the numbers of the sentences
+//! that answer the question for that state (`{"saetze": [2, 5]}`), or none. Its choice
+//! decides the row: a finding is the first sentence it names, "keine Aussage im
+//! Bericht" when it names none.
 //!
 //! The key-term rule ([`crate::answer::compare`]) reads words; it misses a state that
 //! answers in other words ("Tatortbefundaufnahme" for police work) and cannot tell a
