@@ -36,12 +36,12 @@ dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then
   echo "== answer quality on $dev"
   # A regression guard a little below today's figures (R@5 0.97, MRR 0.88, R@2000ch 0.94,
-  # compare: 0.63 of the qualifying states with 0.00 wrong, abstention 1.00 with false
+  # compare: 0.68 of the qualifying states with 0.06 wrong, abstention 1.00 with false
   # abstention 0.03), not a target to tune to.
   target/release/belegt eval --file "$dev" \
     --require 'recall_at_5>=0.94' --require 'mrr>=0.84' \
     --require 'recall_at_2000ch>=0.9' \
-    --require 'compare_state_recall>=0.55' --require 'compare_wrong_states<=0.1' \
+    --require 'compare_state_recall>=0.6' --require 'compare_wrong_states<=0.1' \
     --require 'abstention>=0.75' --require 'false_abstention<=0.05'
 fi
 
@@ -54,8 +54,9 @@ target/release/belegt eval --file tests/fixtures/abstain.jsonl \
 
 # Comparison questions on topics the dev set does not ask, with every qualifying state
 # found by reading the documents (written by a helper that never ran belegt; two have
-# no qualifying state). 0.38 of the states found with 0.11 wrong, both no-state
-# questions abstained on, no false abstention today (2026-12-05).
+# no qualifying state). 0.38 of the states found with 0.14 wrong, both no-state
+# questions abstained on, no false abstention today (2026-12-06; 0.11 wrong before
+# sentence pairs).
 echo "== comparison on tests/fixtures/compare.jsonl"
 target/release/belegt eval --file tests/fixtures/compare.jsonl \
   --require 'compare_state_recall>=0.33' --require 'compare_wrong_states<=0.15' \
@@ -65,11 +66,13 @@ target/release/belegt eval --file tests/fixtures/compare.jsonl \
 # compare-holdout.jsonl was measured first and then used while changing the rules
 # (0.25 found / 0.32 wrong before, 0.28 / 0.08 after); compare-final.jsonl was measured
 # before and after those changes (0.37 / 0.18 → 0.40 / 0.17) and looked at once.
+# Sentence pairs (later that day): holdout 0.38 / 0.06, final 0.46 / 0.15, false
+# abstention 0.20 on both.
 echo "== comparison on tests/fixtures/compare-holdout.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-holdout.jsonl \
-  --require 'compare_state_recall>=0.25' --require 'compare_wrong_states<=0.15' \
-  --require 'abstention>=0.99' --require 'false_abstention<=0.35'
+  --require 'compare_state_recall>=0.33' --require 'compare_wrong_states<=0.15' \
+  --require 'abstention>=0.99' --require 'false_abstention<=0.25'
 echo "== comparison on tests/fixtures/compare-final.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
-  --require 'compare_state_recall>=0.35' --require 'compare_wrong_states<=0.22' \
-  --require 'abstention>=0.99' --require 'false_abstention<=0.35'
+  --require 'compare_state_recall>=0.4' --require 'compare_wrong_states<=0.22' \
+  --require 'abstention>=0.99' --require 'false_abstention<=0.25'

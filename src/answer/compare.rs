@@ -22,9 +22,11 @@
 //!    ([`Comparison::unknown`]), unless it is in an alternative or an example; a German
 //!    topic whose key terms all come from its examples ("etwa in Zentren oder
 //!    Projekten") or are frame words has none either.
-//! 3. Each sentence of a candidate is scored by the IDF-weighted share of the key terms
-//!    it holds, without the portfolios of the ministries it names
-//!    ([`without_portfolios`]); the state's evidence is its best sentence (ties: the better passage).
+//! 3. Each sentence of a candidate, and each two adjacent sentences of a paragraph, is
+//!    scored by the IDF-weighted share of the key terms it holds, without the
+//!    portfolios of the ministries it names ([`without_portfolios`]); the state's
+//!    evidence is its best sentence, or sentence pair when the pair holds more (ties:
+//!    the better passage).
 //!    A topic with alternatives ("Chatbots oder Sprachmodelle", "bzw.", "or", lists
 //!    "A, B oder C") is read once per alternative, with the rest of the topic, and a
 //!    sentence scores its best reading ([`views`]).
@@ -953,12 +955,21 @@ fn without_portfolios(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The sentence of `text` with the largest share of the key terms (the first of equals;
-/// sentences of fewer than four words only when nothing else holds a key term).
+/// sentences of fewer than four words only when nothing else holds a key term), or two
+/// adjacent sentences of one paragraph when together they hold more: a statement often
+/// names its subject in one sentence and the topic in the next ("Standorte des
+/// Programms sind …").
 fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
     // Ordered by: a long sentence with a key term, then coverage, then a long sentence.
     let order = |cov: f32, long: bool| (u8::from(long && cov > 0.0), cov, u8::from(long));
     let mut best: Option<(Range<usize>, f32, bool)> = None;
-    for range in sentence::split(text) {
+    let sentences = sentence::split(text);
+    // Single sentences first, so that a pair wins only by holding more.
+    let pairs = sentences
+        .windows(2)
+        .filter(|w| !text[w[0].end..w[1].start].contains('\n'))
+        .map(|w| w[0].start..w[1].end);
+    for range in sentences.iter().cloned().chain(pairs) {
         let s = &text[range.clone()];
         let long = s.split_whitespace().count() >= 4;
         let terms: HashSet<String> = analyze(&without_portfolios(s)).into_iter().collect();
@@ -1048,6 +1059,35 @@ mod tests {
             without_portfolios("KI im Verkehr"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn two_sentences_of_a_paragraph_count_together_only_when_they_hold_more() {
+        let views = vec![vec![term("standort"), term("zentr")]];
+        let pick = |text: &'static str| {
+            let (range, cov) = best_sentence(text, &views);
+            (&text[range], cov)
+        };
+        // The subject in one sentence, the topic in the next.
+        let text =
+            "Bayern baut vier neue Zentren auf. Standorte sind München und Würzburg. Sonst nichts.";
+        assert_eq!(
+            pick(text),
+            (
+                "Bayern baut vier neue Zentren auf. Standorte sind München und Würzburg.",
+                1.0
+            )
+        );
+        // Across a paragraph break they stay apart.
+        let text = "Bayern baut vier neue Zentren auf.\nStandorte sind München und Würzburg.";
+        assert_eq!(pick(text), ("Bayern baut vier neue Zentren auf.", 0.5));
+        // One sentence that holds both beats the pair it is part of.
+        let text =
+            "Die Zentren haben Standorte in München und Würzburg. Sie starten bald gemeinsam.";
+        assert_eq!(
+            pick(text),
+            ("Die Zentren haben Standorte in München und Würzburg.", 1.0)
+        );
     }
 
     fn term(t: &str) -> KeyTerm {
