@@ -963,16 +963,28 @@ fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
     // Ordered by: a long sentence with a key term, then coverage, then a long sentence.
     let order = |cov: f32, long: bool| (u8::from(long && cov > 0.0), cov, u8::from(long));
     let mut best: Option<(Range<usize>, f32, bool)> = None;
-    let sentences = sentence::split(text);
-    // Single sentences first, so that a pair wins only by holding more.
+    // Each sentence is analysed once; a pair holds the terms of both.
+    let sentences: Vec<(Range<usize>, HashSet<String>)> = sentence::split(text)
+        .into_iter()
+        .map(|r| {
+            let terms = analyze(&without_portfolios(&text[r.clone()]))
+                .into_iter()
+                .collect();
+            (r, terms)
+        })
+        .collect();
     let pairs = sentences
         .windows(2)
-        .filter(|w| !text[w[0].end..w[1].start].contains('\n'))
-        .map(|w| w[0].start..w[1].end);
-    for range in sentences.iter().cloned().chain(pairs) {
-        let s = &text[range.clone()];
-        let long = s.split_whitespace().count() >= 4;
-        let terms: HashSet<String> = analyze(&without_portfolios(s)).into_iter().collect();
+        .filter(|w| !text[w[0].0.end..w[1].0.start].contains('\n'))
+        .map(|w| {
+            (
+                w[0].0.start..w[1].0.end,
+                w[0].1.union(&w[1].1).cloned().collect(),
+            )
+        });
+    // Single sentences first, so that a pair wins only by holding more.
+    for (range, terms) in sentences.iter().cloned().chain(pairs) {
+        let long = text[range.clone()].split_whitespace().count() >= 4;
         let cov = best_coverage(&terms, views);
         let better = best.as_ref().is_none_or(|(_, c, l)| {
             order(cov, long)

@@ -188,18 +188,17 @@ pub async fn judge(
     let verdicts: Vec<Verdict> = futures_util::stream::iter(asks)
         .map(|(i, shown)| {
             let row = &comparison.rows[i];
-            let mut passages: Vec<(&str, Vec<&str>)> = Vec::new();
-            let mut last = None;
-            for s in &shown {
-                let chunk = row.ranked[s.passage].chunk;
-                if last != Some(s.passage) {
-                    passages.push((&index.store.chunks[chunk].header, Vec::new()));
-                    last = Some(s.passage);
-                }
-                if let Some((_, sentences)) = passages.last_mut() {
-                    sentences.push(&index.store.chunk_text(chunk)[s.range.clone()]);
-                }
-            }
+            let passages: Vec<(&str, Vec<&str>)> = shown
+                .chunk_by(|a, b| a.passage == b.passage)
+                .map(|group| {
+                    let chunk = row.ranked[group[0].passage].chunk;
+                    let text = index.store.chunk_text(chunk);
+                    (
+                        index.store.chunks[chunk].header.as_str(),
+                        group.iter().map(|s| &text[s.range.clone()]).collect(),
+                    )
+                })
+                .collect();
             let state = format!("{} ({})", row.state.name(), row.state.code());
             let messages = messages(question, &state, &passages);
             let count = shown.len();
