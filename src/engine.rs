@@ -1,7 +1,7 @@
 //! The assembled pipeline: a loaded model and an opened index, answering requests.
 //! Shared by the CLI, the tests and (later) the HTTP API.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::answer;
@@ -12,7 +12,8 @@ use crate::answer::prompt;
 use crate::config::Config;
 use crate::embed::{EmbedError, Embedder};
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
-use crate::retrieve::lexicon::Lexicon;
+use crate::retrieve::dictionary::Dictionary;
+use crate::retrieve::lexicon::{Lexicon, Translation, english_verbs};
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
 
@@ -28,6 +29,9 @@ pub struct Engine {
     /// The index's vocabulary embedded word by word, for English comparisons: built
     /// on first use (or by [`Engine::warm_lexicon`]), once per index.
     lexicon: Mutex<Option<Arc<Lexicon>>>,
+    /// The English–German dictionary, read on first use and shared with engines over
+    /// newer index generations; `None` inside when there is none or it is unreadable.
+    dictionary: Arc<OnceLock<Option<Dictionary>>>,
 }
 
 impl Engine {
@@ -37,6 +41,7 @@ impl Engine {
             embedder: Arc::new(embedder),
             index: Arc::new(index),
             lexicon: Mutex::new(None),
+            dictionary: Arc::new(OnceLock::new()),
         }
     }
 
@@ -47,6 +52,7 @@ impl Engine {
             embedder: Arc::clone(&self.embedder),
             index: Arc::new(index),
             lexicon: Mutex::new(None),
+            dictionary: Arc::clone(&self.dictionary),
         }
     }
 
@@ -154,7 +160,8 @@ impl Engine {
     /// Ranked passages for a request.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let t = Instant::now();
-        let outcome = retrieve::search(&self.index, &self.embedder, req)?;
+        let translated = self.translated_query(&req.query)?;
+        let outcome = retrieve::search(&self.index, &self.embedder, req, translated.as_deref())?;
         Ok(SearchResponse::new(
             &self.index,
             &req.query,
@@ -178,7 +185,15 @@ impl Engine {
         let qv = self.embedder.embed_query(&req.query)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
-        let hits = retrieve::search_with_vector(&self.index, &req.query, &qv, &filters, req.k)?;
+        let translated = self.translated_query(&req.query)?;
+        let hits = retrieve::search_with_vector(
+            &self.index,
+            &req.query,
+            &qv,
+            &filters,
+            req.k,
+            translated.as_deref(),
+        )?;
         let outcome = retrieve::SearchOutcome {
             hits,
             filters,
@@ -274,7 +289,7 @@ impl Engine {
         judge: Option<&Judge>,
     ) -> Result<compare::Comparison, IndexError> {
         let translations = if compare::needs_translation(question, topic) {
-            self.lexicon()?.translate(&self.embedder, topic)?
+            self.translate(question, topic)?
         } else {
             Vec::new()
         };
@@ -291,6 +306,36 @@ impl Engine {
             judge.judge_blocking(&self.index, question, &mut comparison);
         }
         Ok(comparison)
+    }
+
+    /// For an English question, the German terms its words translate to (as the
+    /// documents write them), for the lexical ranking; `None` for German.
+    pub fn translated_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
+        if !retrieve::looks_english(question) {
+            return Ok(None);
+        }
+        let translations = self.translate(question, question)?;
+        let words: Vec<&str> = translations
+            .iter()
+            .flat_map(|t| t.written.iter().map(String::as_str))
+            .collect();
+        Ok(Some(words.join(" ")))
+    }
+
+    /// The topic words of `text` (an English `question`, or its topic), translated into
+    /// the documents' terms ([`Lexicon::translate`], with the dictionary when there is
+    /// one); the verbs the question says of the states ([`english_verbs`]) are left out.
+    pub fn translate(&self, question: &str, text: &str) -> Result<Vec<Translation>, EmbedError> {
+        let backend = &self.index.backend;
+        let dictionary = self.dictionary();
+        let mut translations =
+            self.lexicon()?
+                .translate(&self.embedder, text, dictionary, &|term| {
+                    backend.doc_freq(term) > 0
+                })?;
+        let verbs = english_verbs(question, dictionary);
+        translations.retain(|t| !verbs.contains(&t.word));
+        Ok(translations)
     }
 
     /// The index's vocabulary with its vectors, built on first use (callers meanwhile
@@ -340,6 +385,32 @@ impl Engine {
         Ok(lexicon)
     }
 
+    /// The configured English–German dictionary, read on first use (a second or so);
+    /// `None` without one, or when it cannot be read (logged once).
+    pub fn dictionary(&self) -> Option<&Dictionary> {
+        self.dictionary
+            .get_or_init(|| {
+                let path = self.config.dictionary.as_deref()?;
+                let started = Instant::now();
+                match Dictionary::read(path) {
+                    Ok(d) => {
+                        tracing::info!(
+                            path = %path.display(),
+                            entries = d.len(),
+                            ms = started.elapsed().as_millis() as u64,
+                            "read the English–German dictionary"
+                        );
+                        Some(d)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no English–German dictionary: English topics are translated by the model's nearest words only");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
     /// True once the vocabulary for English questions is there (false while it is
     /// being embedded).
     pub fn lexicon_loaded(&self) -> bool {
@@ -350,6 +421,7 @@ impl Engine {
     /// background thread once it is ready); a failure is logged, and the next English
     /// comparison tries again.
     pub fn warm_lexicon(&self) {
+        self.dictionary();
         if let Err(e) = self.lexicon() {
             tracing::warn!(error = %e, "could not embed the vocabulary for English questions");
         }

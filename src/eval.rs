@@ -270,7 +270,9 @@ pub fn run(
             docs: Vec::new(),
             k: 10.max(ask_k),
         };
-        let outcome = retrieve::search(&engine.index, &engine.embedder, &req)?;
+        let translated = engine.translated_query(&req.query)?;
+        let outcome =
+            retrieve::search(&engine.index, &engine.embedder, &req, translated.as_deref())?;
         let store = &engine.index.store;
         let mut first_rank = None;
         let mut within_budget = false;

@@ -21,6 +21,12 @@
 //!
 //! The threshold was set on a list of 60 English topic words, half of them absent from
 //! the seeds (see the README); no evaluation question was used.
+//!
+//! - Phrases ("data centres", "high-performance computing") and words the model has no
+//!   neighbour for are looked up in an English–German dictionary when one is
+//!   configured ([`crate::retrieve::dictionary`], [`Lexicon::translate`]).
+//! - [`english_verbs`] finds the verbs a question says of the states ("Which states
+//!   *use* …"), which are no topic words.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -30,6 +36,7 @@ use crate::embed::{EmbedError, Embedder};
 use crate::index::Index;
 use crate::index::lexical::analyze;
 use crate::index::vector::dot;
+use crate::retrieve::dictionary::{Dictionary, MAX_PHRASE_WORDS};
 
 /// Largest vocabulary embedded (the most frequent words).
 pub const MAX_WORDS: usize = 6000;
@@ -314,31 +321,106 @@ impl Lexicon {
     }
 
     /// Translates the topic words of an English `text` ([`content_words`]).
+    ///
+    /// Words take their nearest vocabulary words by CSLS. With a `dictionary`:
+    /// - a phrase of two words or more that it translates into nouns the documents use
+    ///   (`in_documents` holds their analysed term) is one term instead, listed under
+    ///   its first topic word: "data centres" → `Rechenzentren`, "high-performance
+    ///   computing" → `Hochleistungsrechnen`. Of its nouns, the [`MAX_TRANSLATIONS`]
+    ///   nearest to the phrase by the model count (the model picks the sense);
+    /// - a word it knows only as something other than a noun ("regional",
+    ///   "explicitly") is left out, as a German topic's lower-case words are;
+    /// - a word without a vocabulary neighbour takes the dictionary's nouns the same
+    ///   way as a phrase ("civil" has the look-alikes `City` and `Cyber`, so the
+    ///   dictionary is asked only when the model finds nothing).
     pub fn translate(
         &self,
         embedder: &Embedder,
         text: &str,
+        dictionary: Option<&Dictionary>,
+        in_documents: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<Translation>, EmbedError> {
         let words = content_words(text);
+        let (phrases, outside) = dictionary
+            .map(|d| dictionary_phrases(d, text, &words, in_documents))
+            .unwrap_or_else(|| (Vec::new(), words.iter().cloned().collect()));
+        // A word also used outside its phrases ("computing infrastructure … or
+        // high-performance computing") is translated on its own too.
+        let single: Vec<String> = words
+            .iter()
+            .filter(|w| outside.contains(*w))
+            .filter(|w| !dictionary.is_some_and(|d| d.is_not_a_noun(w)))
+            .cloned()
+            .collect();
+        let mut units: Vec<Unit> = phrases;
         // Nothing to embed: no topic word, or no vocabulary to translate to (an empty
         // vector finds nothing).
-        let vectors = if words.is_empty() || self.is_empty() {
-            vec![Vec::new(); words.len()]
+        let vectors = if single.is_empty() || self.is_empty() {
+            vec![Vec::new(); single.len()]
         } else {
-            embedder.embed_queries(&words, BATCH)?
+            embedder.embed_queries(&single, BATCH)?
         };
-        Ok(words
-            .into_iter()
-            .zip(vectors)
-            .map(|(word, v)| {
-                let found = self.nearest(&v);
-                Translation {
-                    word,
-                    terms: found.iter().map(|&j| self.terms[j].clone()).collect(),
-                    written: found.iter().map(|&j| self.words[j].clone()).collect(),
-                }
-            })
-            .collect())
+        let mut out: Vec<Translation> = Vec::new();
+        for (word, v) in single.into_iter().zip(vectors) {
+            let found = self.nearest(&v);
+            if found.is_empty()
+                && let Some(unit) = dictionary.and_then(|d| dictionary_word(d, &word, in_documents))
+            {
+                units.push(unit);
+                continue;
+            }
+            out.push(Translation {
+                word,
+                terms: found.iter().map(|&j| self.terms[j].clone()).collect(),
+                written: found.iter().map(|&j| self.words[j].clone()).collect(),
+            });
+        }
+        for unit in units {
+            let (terms, written) = self.nearest_nouns(embedder, &unit)?;
+            out.push(Translation {
+                word: unit.words[0].clone(),
+                terms,
+                written,
+            });
+        }
+        // The topic's order, which the key terms keep.
+        out.sort_by_key(|t| words.iter().position(|w| *w == t.word));
+        Ok(out)
+    }
+
+    /// A dictionary unit's nouns, the [`MAX_TRANSLATIONS`] nearest to its phrase first,
+    /// as analysed terms and as written.
+    fn nearest_nouns(
+        &self,
+        embedder: &Embedder,
+        unit: &Unit,
+    ) -> Result<(Vec<String>, Vec<String>), EmbedError> {
+        if unit.nouns.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut texts = vec![unit.phrase.clone()];
+        texts.extend(unit.nouns.iter().cloned());
+        let vectors = embedder.embed_queries(&texts, BATCH)?;
+        let phrase = normalized(&vectors[0]);
+        let mut scored: Vec<(f32, &String)> = unit
+            .nouns
+            .iter()
+            .zip(&vectors[1..])
+            .map(|(n, v)| (dot(&phrase, &normalized(v)), n))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut terms = Vec::new();
+        let mut written = Vec::new();
+        for (_, noun) in scored {
+            let Some(term) = analyze(noun).into_iter().next() else {
+                continue;
+            };
+            if !terms.contains(&term) && terms.len() < MAX_TRANSLATIONS {
+                terms.push(term);
+                written.push(noun.clone());
+            }
+        }
+        Ok((terms, written))
     }
 
     /// The words whose CSLS to `v` reaches [`MIN_CSLS`], best first (at most
@@ -362,6 +444,220 @@ impl Lexicon {
         scored.truncate(MAX_TRANSLATIONS);
         scored.into_iter().map(|(_, j)| j).collect()
     }
+}
+
+/// English words that neither start nor end a dictionary phrase.
+const PHRASE_EDGE_STOP: &[&str] = &[
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "such",
+    "the", "to", "with",
+];
+
+/// A phrase (or word) the dictionary translates, with the nouns it translates to that
+/// the documents use.
+#[derive(Debug)]
+struct Unit {
+    /// Lower case, words joined by one space.
+    phrase: String,
+    /// Its topic words ([`content_words`]).
+    words: Vec<String>,
+    nouns: Vec<String>,
+}
+
+/// The dictionary's nouns for `word` that the documents use; `None` when there are none.
+fn dictionary_word(
+    dictionary: &Dictionary,
+    word: &str,
+    in_documents: &dyn Fn(&str) -> bool,
+) -> Option<Unit> {
+    let nouns = used_nouns(&dictionary.lookup(&[word])?, in_documents);
+    (!nouns.is_empty()).then(|| Unit {
+        phrase: word.to_string(),
+        words: vec![word.to_string()],
+        nouns,
+    })
+}
+
+/// The nouns among `nouns` that are one analysed term the documents use.
+fn used_nouns(nouns: &[String], in_documents: &dyn Fn(&str) -> bool) -> Vec<String> {
+    nouns
+        .iter()
+        .filter(|noun| {
+            let terms = analyze(noun);
+            terms.len() == 1 && in_documents(&terms[0])
+        })
+        .cloned()
+        .collect()
+}
+
+/// The phrases of two words or more in `text` that `dictionary` knows, longest first
+/// from left to right; each holds at least one of `words` and neither starts nor ends
+/// with a function word. Also returns the words of `text` that occur outside them.
+fn dictionary_phrases(
+    dictionary: &Dictionary,
+    text: &str,
+    words: &[String],
+    in_documents: &dyn Fn(&str) -> bool,
+) -> (Vec<Unit>, HashSet<String>) {
+    let tokens: Vec<String> = text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut out: Vec<Unit> = Vec::new();
+    let mut outside = HashSet::new();
+    let mut i = 0;
+    'tokens: while i < tokens.len() {
+        for n in (2..=MAX_PHRASE_WORDS.min(tokens.len() - i)).rev() {
+            let slice = &tokens[i..i + n];
+            let topic: Vec<String> = slice
+                .iter()
+                .filter(|t| words.contains(t))
+                .cloned()
+                .collect();
+            if topic.is_empty()
+                || PHRASE_EDGE_STOP.contains(&slice[0].as_str())
+                || PHRASE_EDGE_STOP.contains(&slice[n - 1].as_str())
+            {
+                continue;
+            }
+            let refs: Vec<&str> = slice.iter().map(String::as_str).collect();
+            let Some(nouns) = dictionary.lookup(&refs) else {
+                continue;
+            };
+            let nouns = used_nouns(&nouns, in_documents);
+            if nouns.is_empty() {
+                continue;
+            }
+            let phrase = refs.join(" ");
+            if !out.iter().any(|u| u.phrase == phrase) {
+                out.push(Unit {
+                    phrase,
+                    words: topic,
+                    nouns,
+                });
+            }
+            i += n;
+            continue 'tokens;
+        }
+        outside.insert(tokens[i].clone());
+        i += 1;
+    }
+    (out, outside)
+}
+
+/// Words between an English question's subject and its verb: auxiliaries, modal
+/// verbs, adverbs ("Which states *are already* using …", "*want to* make …").
+const BEFORE_VERB: &[&str] = &[
+    "already",
+    "also",
+    "are",
+    "aim",
+    "aims",
+    "actively",
+    "can",
+    "could",
+    "currently",
+    "did",
+    "do",
+    "does",
+    "each",
+    "have",
+    "has",
+    "had",
+    "intend",
+    "intends",
+    "is",
+    "now",
+    "plan",
+    "plans",
+    "should",
+    "still",
+    "that",
+    "to",
+    "want",
+    "wants",
+    "were",
+    "was",
+    "which",
+    "who",
+    "will",
+    "would",
+];
+
+/// Most verbs [`english_verbs`] finds.
+const MAX_VERBS: usize = 4;
+
+/// Words that are the subject of a question across the states or documents.
+const SUBJECTS: &[&str] = &["states", "countries", "documents", "reports", "they"];
+
+/// Words after which a word is no verb of a purpose clause ("contribution to
+/// *research on* AI").
+const AFTER_NOUN: &[&str] = &["on", "of", "in", "for", "at", "into", "with", "about"];
+
+/// The verbs an English question says of its subject ("Which states *use*, *test* or
+/// *promote* language models?", "Where do the documents *connect* AI with floods?"):
+/// the first word after the subject and its auxiliaries, and the single words joined to
+/// it by commas, "or" and "and"; with a `dictionary`, also a verb after "to" ("use AI
+/// to *process* applications"), unless a preposition follows it. They say what the
+/// states do, not on what: like a German topic's verbs, they are no key term.
+pub fn english_verbs(question: &str, dictionary: Option<&Dictionary>) -> Vec<String> {
+    let tokens: Vec<String> = question
+        .split_whitespace()
+        .flat_map(|w| {
+            let comma = w.ends_with(',');
+            let word: String = w
+                .chars()
+                .filter(|c| c.is_alphabetic() || *c == '-')
+                .collect::<String>()
+                .to_lowercase();
+            std::iter::once(word).chain(comma.then(|| ",".to_string()))
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut verbs: Vec<String> = Vec::new();
+    if let Some(d) = dictionary {
+        for w in tokens.windows(3) {
+            if w[0] == "to" && d.is_verb(&w[1]) && !AFTER_NOUN.contains(&w[2].as_str()) {
+                verbs.push(w[1].clone());
+            }
+        }
+    }
+    let Some(subject) = tokens.iter().position(|t| SUBJECTS.contains(&t.as_str())) else {
+        return verbs;
+    };
+    let mut i = subject + 1;
+    while tokens
+        .get(i)
+        .is_some_and(|t| BEFORE_VERB.contains(&t.as_str()))
+    {
+        i += 1;
+    }
+    let mut found = 0;
+    while let Some(verb) = tokens.get(i) {
+        if verb == "," {
+            break;
+        }
+        verbs.push(verb.clone());
+        found += 1;
+        // "use, test, train or promote": a joiner, then the next verb.
+        let mut j = i + 1;
+        let mut joined = false;
+        while tokens
+            .get(j)
+            .is_some_and(|t| t == "," || t == "or" || t == "and")
+        {
+            joined = true;
+            j += 1;
+        }
+        if !joined {
+            break;
+        }
+        i = j;
+        if found >= MAX_VERBS {
+            break;
+        }
+    }
+    verbs
 }
 
 /// The lower-case words of an English text that may name its topic: four letters or
@@ -458,6 +754,89 @@ mod tests {
         );
         assert_eq!(content_words("Which states do this?"), Vec::<String>::new());
         assert_eq!(content_words("police police Police"), vec!["police"]);
+    }
+
+    #[test]
+    fn the_verbs_said_of_the_states_are_found() {
+        assert_eq!(
+            english_verbs("Which states use AI in the police?", None),
+            ["use"]
+        );
+        assert_eq!(
+            english_verbs(
+                "Which states use, test, train or promote large language models?",
+                None
+            ),
+            ["use", "test", "train", "promote"]
+        );
+        assert_eq!(
+            english_verbs(
+                "Which states are already building or investing in data centres?",
+                None
+            ),
+            ["building", "investing"]
+        );
+        assert_eq!(
+            english_verbs("Where do the documents connect AI with floods?", None),
+            ["connect"]
+        );
+        // "or" joins objects too: only a word right after a joiner continues the verbs.
+        assert_eq!(
+            english_verbs("Which states use chatbots or language models?", None),
+            ["use"]
+        );
+        assert!(english_verbs("What is INSITU?", None).is_empty());
+        // With a dictionary, a verb after "to" too, unless a preposition follows it.
+        let d = Dictionary::parse(
+            "bearbeiten {vt} :: to process\nProzess {m} :: process\nforschen {vi} :: to research\nForschung {f} :: research\n",
+        );
+        assert_eq!(
+            english_verbs(
+                "Which states use AI to process benefit applications?",
+                Some(&d)
+            ),
+            ["process", "use"]
+        );
+        assert_eq!(
+            english_verbs("Which states contribute to research on AI?", Some(&d)),
+            ["contribute"]
+        );
+    }
+
+    #[test]
+    fn known_phrases_take_the_nouns_the_documents_use() {
+        let d = Dictionary::parse(
+            "Rechenzentrum {n}; Datenzentrum {n} | Rechenzentren {pl} :: data centre | data centres\n\
+             Wohngeld {n} :: housing benefit\n\
+             Hochleistungsrechnen {n} :: high-performance computing\n",
+        );
+        let used =
+            |term: &str| ["rechenzentrum", "rechenzentr", "hochleistungsrechn"].contains(&term);
+        let text = "building computing infrastructure such as data centres or high-performance computing, and housing benefit";
+        let words = content_words(text);
+        let (units, outside) = dictionary_phrases(&d, text, &words, &used);
+        let found: Vec<(&str, &[String])> = units
+            .iter()
+            .map(|u| (u.phrase.as_str(), u.nouns.as_slice()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "data centres",
+                    &["Rechenzentren".to_string(), "Rechenzentrum".to_string()][..]
+                ),
+                (
+                    "high performance computing",
+                    &["Hochleistungsrechnen".to_string()][..]
+                ),
+            ]
+        );
+        // "Wohngeld" is no word of the documents: the phrase's words stay single words.
+        assert!(outside.contains("housing") && outside.contains("benefit"));
+        // "computing" is used outside its phrase too; "centres" is not.
+        assert!(outside.contains("computing"));
+        assert!(!outside.contains("centres"));
     }
 
     #[test]

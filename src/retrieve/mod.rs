@@ -1,6 +1,7 @@
 //! Question → ranked passages: state detection, dense and lexical search, fusion.
 
 pub mod compound;
+pub mod dictionary;
 pub mod fuse;
 pub mod lexicon;
 pub mod query;
@@ -16,6 +17,8 @@ pub use query::{CrossState, NamedState, cross_state, detect_states, follow_up_qu
 
 /// Largest `k` a caller may ask for.
 pub const MAX_K: usize = 50;
+/// Weight of the lexical ranking over an English question's German terms.
+pub const TRANSLATED_WEIGHT: f32 = 1.0;
 /// Candidates taken from each ranking before fusion.
 const CANDIDATES: usize = 60;
 
@@ -207,18 +210,20 @@ pub fn resolve_filters(req: &SearchRequest) -> Filters {
     }
 }
 
-/// Runs a search.
+/// Runs a search; `translated` is an English question's German terms
+/// ([`search_with_vector`]).
 pub fn search(
     index: &Index,
     embedder: &Embedder,
     req: &SearchRequest,
+    translated: Option<&str>,
 ) -> Result<SearchOutcome, IndexError> {
     let filters = resolve_filters(req);
     let t = Instant::now();
     let qv = embedder.embed_query(&req.query)?;
     let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
-    let hits = search_with_vector(index, &req.query, &qv, &filters, req.k)?;
+    let hits = search_with_vector(index, &req.query, &qv, &filters, req.k, translated)?;
     Ok(SearchOutcome {
         hits,
         filters,
@@ -229,13 +234,16 @@ pub fn search(
     })
 }
 
-/// The retrieval step proper, for a question whose vector is known.
+/// The retrieval step proper, for a question whose vector is known. The lexical
+/// ranking searches `translated` when given (an English question's German terms,
+/// [`crate::engine::Engine::translated_query`]), else the question.
 pub fn search_with_vector(
     index: &Index,
     query: &str,
     query_vector: &[f32],
     filters: &Filters,
     k: usize,
+    translated: Option<&str>,
 ) -> Result<Vec<Hit>, IndexError> {
     let store = &index.store;
     let state_codes: Vec<String> = filters
@@ -262,9 +270,15 @@ pub fn search_with_vector(
         states: state_codes,
         docs: filters.docs.clone(),
     };
-    let lexical = index.backend.lexical(query, depth, &lexical_filter)?;
-    // English words rarely occur in German text; BM25 then adds mostly noise.
-    let lexical_weight = if looks_english(query) { 0.3 } else { 1.0 };
+    let (lexical_query, lexical_weight) = match translated {
+        Some(t) if !t.trim().is_empty() => (t, TRANSLATED_WEIGHT),
+        // English words rarely occur in German text; BM25 then adds mostly noise.
+        _ if looks_english(query) => (query, 0.3),
+        _ => (query, 1.0),
+    };
+    let lexical = index
+        .backend
+        .lexical(lexical_query, depth, &lexical_filter)?;
     Ok(fuse::rrf(&dense, &lexical, 1.0, lexical_weight, k))
 }
 

@@ -470,6 +470,10 @@ fn the_cli_prints_the_table_and_its_json() {
 #[test]
 fn an_english_question_is_translated_into_the_documents_terms() {
     let mut engine = util::engine();
+    assert!(
+        engine.dictionary().is_some(),
+        "the English–German dictionary is installed (scripts/setup-dictionary.sh)"
+    );
     let en = compare(&mut engine, "Which states use AI in the police?");
     assert_eq!(en.method, "translated");
     assert!(
@@ -495,14 +499,11 @@ fn an_english_question_is_translated_into_the_documents_terms() {
     let passive = compare(&mut engine, "In which states is AI used by the police?");
     assert_eq!(passive.key_terms, ["polizei"], "{:?}", passive.translations);
     assert_eq!(found(&passive), found(&de));
-    // A word without translation ("dedicated") is a condition no passage meets: it
-    // weighs, but does not veto the topic.
+    // A word the dictionary knows only as an adjective ("dedicated") names no topic.
     let dedicated = compare(&mut engine, "Which states use dedicated AI for the police?");
-    assert!(
-        dedicated
-            .translations
-            .iter()
-            .any(|t| t.word == "dedicated" && t.terms.is_empty()),
+    assert_eq!(
+        dedicated.key_terms,
+        ["polizei"],
         "{:?}",
         dedicated.translations
     );
@@ -521,6 +522,88 @@ fn an_english_question_is_translated_into_the_documents_terms() {
             res.translations, res.rows
         );
     }
+}
+
+#[test]
+fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
+    let mut engine = util::engine();
+    // "data centres" is one term, `Rechenzentren`: the words alone have no German
+    // neighbour in the documents. "building" is what the states do, not the topic.
+    let res = compare(
+        &mut engine,
+        "Which states are building data centres for AI?",
+    );
+    assert!(
+        res.translations
+            .iter()
+            .any(|t| t.word == "data" && t.terms.iter().any(|w| w.starts_with("Rechenzentr"))),
+        "{:?}",
+        res.translations
+    );
+    assert!(
+        !res.translations.iter().any(|t| t.word == "building"),
+        "{:?}",
+        res.translations
+    );
+    // Bremen's report: "Anfangsinvestition in eine wirkungsvolle KI-Infrastruktur im
+    // Dataport Rechenzentrum".
+    let hb = res.rows.iter().find(|r| r.state == "HB").expect("HB row");
+    assert_eq!(hb.status, "finding", "{:?}", res.rows);
+    assert!(hb.finding.contains("Rechenzentrum"), "{}", hb.finding);
+
+    // The lexical ranking of an English question searches its German terms.
+    let terms = engine
+        .translated_query("Which states operate data centres?")
+        .expect("translation runs")
+        .expect("English");
+    assert!(terms.contains("Rechenzentr"), "{terms}");
+    assert_eq!(
+        engine
+            .translated_query("Welche Länder betreiben Rechenzentren?")
+            .expect("runs"),
+        None
+    );
+}
+
+#[test]
+fn without_a_dictionary_english_words_take_their_nearest_vocabulary_words() {
+    let shared = util::shared();
+    let mut config = util::config_for(&shared.seeds_dir, &shared.index_dir);
+    config.dictionary = None;
+    let mut engine = Engine::open_with(config, util::load_model()).expect("the shared index");
+    assert!(engine.dictionary().is_none());
+    let de = compare(&mut engine, "Welche Länder setzen KI in der Polizei ein?");
+    // A word without translation ("dedicated") is a condition no passage meets: it
+    // weighs, but does not veto the topic.
+    let en = compare(&mut engine, "Which states use dedicated AI for the police?");
+    assert!(
+        en.translations
+            .iter()
+            .any(|t| t.word == "dedicated" && t.terms.is_empty()),
+        "{:?}",
+        en.translations
+    );
+    let found = |r: &CompareResponse| -> Vec<String> {
+        r.rows
+            .iter()
+            .filter(|row| row.status == "finding")
+            .map(|row| row.state.clone())
+            .collect()
+    };
+    assert!(!found(&de).is_empty());
+    assert_eq!(found(&en), found(&de));
+    // "data centres" word by word: no `Rechenzentren`.
+    let dc = compare(
+        &mut engine,
+        "Which states are building data centres for AI?",
+    );
+    assert!(
+        !dc.translations
+            .iter()
+            .any(|t| t.terms.iter().any(|w| w.starts_with("Rechenzentr"))),
+        "{:?}",
+        dc.translations
+    );
 }
 
 #[tokio::test]

@@ -120,7 +120,7 @@ fn top_ids(index: &Index, question: &str) -> Vec<String> {
         .embedder
         .embed_query(question)
         .expect("the question embeds");
-    retrieve::search_with_vector(index, question, &v, &Filters::default(), 5)
+    retrieve::search_with_vector(index, question, &v, &Filters::default(), 5, None)
         .expect("the search runs")
         .iter()
         .map(|h| index.store.chunks[h.chunk].id.clone())

@@ -67,16 +67,18 @@ fn an_index_opens_again_with_the_same_chunks_and_the_same_results() {
             .embed_query(question)
             .expect("the question embeds");
         for f in &filters {
-            let first: Vec<usize> = retrieve::search_with_vector(&engine.index, question, &v, f, 5)
-                .expect("the search runs")
-                .iter()
-                .map(|h| h.chunk)
-                .collect();
-            let again: Vec<usize> = retrieve::search_with_vector(&reopened, question, &v, f, 5)
-                .expect("the search runs")
-                .iter()
-                .map(|h| h.chunk)
-                .collect();
+            let first: Vec<usize> =
+                retrieve::search_with_vector(&engine.index, question, &v, f, 5, None)
+                    .expect("the search runs")
+                    .iter()
+                    .map(|h| h.chunk)
+                    .collect();
+            let again: Vec<usize> =
+                retrieve::search_with_vector(&reopened, question, &v, f, 5, None)
+                    .expect("the search runs")
+                    .iter()
+                    .map(|h| h.chunk)
+                    .collect();
             assert_eq!(first.len(), 5);
             assert_eq!(again, first, "results for {question:?} with {:?}", f.states);
         }
@@ -293,7 +295,7 @@ fn an_interrupted_build_leaves_the_old_index_and_a_new_document_becomes_searchab
         docs: vec![],
         k: 5,
     };
-    let outcome = retrieve::search(&index, &model, &request).expect("the search runs");
+    let outcome = retrieve::search(&index, &model, &request, None).expect("the search runs");
     drop(model);
     let top = outcome.hits.first().expect("a hit");
     let chunk = &index.store.chunks[top.chunk];

@@ -221,6 +221,7 @@ fn top_ids(index: &Index, model: &belegt::embed::Embedder, question: &str) -> Ve
         &v,
         &belegt::retrieve::Filters::default(),
         5,
+        None,
     )
     .expect("the search runs")
     .iter()
