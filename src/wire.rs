@@ -115,7 +115,8 @@ pub struct DocumentRefJson {
 /// An English topic word and its translations into the documents' words.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TranslationJson {
-    /// The word of the topic, lower case.
+    /// The word of the topic, or a phrase the dictionary translates as one ("data
+    /// centres"), lower case.
     pub word: String,
     /// The documents' words, best first; empty when none is close enough.
     pub terms: Vec<String>,
@@ -242,7 +243,7 @@ impl CompareResponse {
                 .translations
                 .iter()
                 .map(|t| TranslationJson {
-                    word: t.word.clone(),
+                    word: t.english.clone(),
                     terms: t.written.clone(),
                 })
                 .collect(),

@@ -185,11 +185,15 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// An English word and the analysed German terms it was translated to.
+/// An English word (or dictionary phrase) and the analysed German terms it was
+/// translated to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Translation {
-    /// The English word, lower case.
+    /// The English word, lower case; for a phrase, its first topic word.
     pub word: String,
+    /// What was translated, as shown to the reader: the word, or the whole phrase
+    /// ("data centres").
+    pub english: String,
     /// Analysed terms of the documents, best first (empty: no translation).
     pub terms: Vec<String>,
     /// The same terms as written in the documents (their most frequent form).
@@ -370,6 +374,7 @@ impl Lexicon {
                 continue;
             }
             out.push(Translation {
+                english: word.clone(),
                 word,
                 terms: found.iter().map(|&j| self.terms[j].clone()).collect(),
                 written: found.iter().map(|&j| self.words[j].clone()).collect(),
@@ -379,6 +384,7 @@ impl Lexicon {
             let (terms, written) = self.nearest_nouns(embedder, &unit)?;
             out.push(Translation {
                 word: unit.words[0].clone(),
+                english: unit.phrase.clone(),
                 terms,
                 written,
             });
