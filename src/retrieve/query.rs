@@ -370,17 +370,20 @@ const FRAME: &[&str] = &[
 /// KI ein?") or asks for one ("Welches Land …") is not one.
 pub fn cross_state(question: &str) -> Option<CrossState> {
     let words: Vec<&str> = question
-        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .map(|w| w.trim_matches('-'))
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\'' || c == '’'))
+        .map(|w| w.trim_matches(|c: char| c == '-' || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
         .collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
     let is_state_word = |w: &str| STATE_WORDS.contains(&w);
     let mut phrase = None;
+    // Positions of the phrase's words, which are no part of the topic.
+    let mut span = 0..0;
     for i in 0..lower.len() {
         let w = lower[i].as_str();
         if w == "ländervergleich" || w == "ländervergleichs" {
             phrase = Some(words[i].to_string());
+            span = i..i + 1;
             break;
         }
         if !is_state_word(w) {
@@ -393,6 +396,7 @@ pub fn cross_state(question: &str) -> Option<CrossState> {
         if general(before) || (general(before2) && before.is_some_and(|b| !is_state_word(b))) {
             let from = if general(before) { i - 1 } else { i - 2 };
             phrase = Some(words[from..=i].join(" "));
+            span = from..i + 1;
             break;
         }
         // "Gibt es Länder, die …", "states that use AI …": a relative clause after the
@@ -400,6 +404,14 @@ pub fn cross_state(question: &str) -> Option<CrossState> {
         let after = lower.get(i + 1).map(String::as_str);
         if after.is_some_and(|a| RELATIVE.contains(&a)) || before == Some("es") {
             phrase = Some(words[i.saturating_sub(1)..=(i + 1).min(words.len() - 1)].join(" "));
+            // "es Länder, die", "states that": the pronouns go with the plural.
+            let from = if before == Some("es") { i - 1 } else { i };
+            let to = if after.is_some_and(|a| RELATIVE.contains(&a)) {
+                i + 2
+            } else {
+                i + 1
+            };
+            span = from..to;
             break;
         }
         let compares = |j: usize| {
@@ -409,6 +421,7 @@ pub fn cross_state(question: &str) -> Option<CrossState> {
         };
         if (i >= 2 && compares(i - 2)) || (i >= 1 && compares(i - 1)) {
             phrase = Some(words[i.saturating_sub(2)..=i].join(" "));
+            span = i.saturating_sub(2)..i + 1;
             break;
         }
     }
@@ -423,18 +436,57 @@ pub fn cross_state(question: &str) -> Option<CrossState> {
         && words
             .first()
             .is_some_and(|w| w.chars().any(char::is_lowercase));
-    let topic: Vec<&str> = words
-        .iter()
-        .zip(&lower)
-        .skip(usize::from(skip_first))
-        .filter(|(_, l)| !FRAME.contains(&l.as_str()))
-        .map(|(w, _)| *w)
+    // Dropped: the phrase, frame words with an article right before them ("the
+    // documents", "den Berichten"), and English auxiliaries before the verb ("Where do
+    // the documents connect …", "Which states are building …").
+    let frame = |j: usize| FRAME.contains(&lower[j].as_str()) || span.contains(&j);
+    let mut keep: Vec<bool> = (0..words.len())
+        .map(|j| !(frame(j) || (j == 0 && skip_first)))
         .collect();
+    // Right to left, so that "in ihren Berichten zur Digitalministerkonferenz" goes whole.
+    for j in (0..words.len().saturating_sub(1)).rev() {
+        if LINKERS.contains(&lower[j].as_str()) && !keep[j + 1] {
+            keep[j] = false;
+        }
+    }
+    let mut topic: Vec<usize> = (0..words.len()).filter(|&j| keep[j]).collect();
+    while topic
+        .first()
+        .is_some_and(|&j| AUXILIARIES.contains(&lower[j].as_str()))
+    {
+        topic.remove(0);
+    }
+    // Words left dangling at the end by a dropped frame ("…, and for which states?").
+    while topic
+        .last()
+        .is_some_and(|&j| DANGLING.contains(&lower[j].as_str()))
+    {
+        topic.pop();
+    }
     Some(CrossState {
         phrase,
-        topic: topic.join(" "),
+        topic: topic
+            .iter()
+            .map(|&j| words[j])
+            .collect::<Vec<_>>()
+            .join(" "),
     })
 }
+
+/// Articles and prepositions dropped with the frame words after them ("the documents",
+/// "in ihren Berichten zur Digitalministerkonferenz", "in their reports").
+const LINKERS: &[&str] = &[
+    "the", "their", "its", "in", "to", "of", "der", "die", "das", "den", "dem", "des", "ihren",
+    "ihrem", "im", "zur", "zum", "nach",
+];
+
+/// English auxiliaries at the start of a topic ("do … connect", "are building").
+const AUXILIARIES: &[&str] = &["do", "does", "did", "are", "is", "were", "was", "there"];
+
+/// Connectors and prepositions left at a topic's end once the frame is gone.
+const DANGLING: &[&str] = &[
+    "and", "or", "for", "in", "of", "to", "und", "oder", "für", "im", "bei", "zu", "von",
+];
 
 #[cfg(test)]
 mod cross_state_tests {
@@ -503,7 +555,41 @@ mod cross_state_tests {
         );
         assert_eq!(
             topic("Vergleiche die Länder bei KI-Schulungen").as_deref(),
-            Some("die bei KI-Schulungen")
+            Some("bei KI-Schulungen")
+        );
+        assert_eq!(
+            topic("Wie gehen die Länder mit Datenschutz um?").as_deref(),
+            Some("gehen mit Datenschutz um")
+        );
+        assert_eq!(
+            topic("Where do the documents connect AI with floods, and for which states?")
+                .as_deref(),
+            Some("connect AI with floods")
+        );
+        assert_eq!(
+            topic("Which states are building data centres for AI?").as_deref(),
+            Some("building data centres for AI")
+        );
+        assert_eq!(
+            topic("In welchen Bundesländern gibt es KI-Reallabore?").as_deref(),
+            Some("gibt es KI-Reallabore")
+        );
+        assert_eq!(
+            topic("Welche Länder gehen in ihren Berichten zur Digitalministerkonferenz auf den AI Act ein?")
+                .as_deref(),
+            Some("gehen auf den AI Act ein")
+        );
+        assert_eq!(
+            topic("Gibt es Länder, die KI in Schulen einsetzen?").as_deref(),
+            Some("KI in Schulen einsetzen")
+        );
+        assert_eq!(
+            topic("Are there states that use AI in schools?").as_deref(),
+            Some("use AI in schools")
+        );
+        assert_eq!(
+            topic("Which states see AI as Europe's chance?").as_deref(),
+            Some("see AI as Europe's chance")
         );
     }
 }
