@@ -356,21 +356,26 @@ impl Lexicon {
             .filter(|w| !dictionary.is_some_and(|d| d.is_not_a_noun(w)))
             .cloned()
             .collect();
-        let mut units: Vec<Unit> = phrases;
+        // One model call for the words, the phrases and their nouns; a second only for
+        // the dictionary's nouns of words without a vocabulary neighbour.
+        let mut texts = single.clone();
+        texts.extend(phrases.iter().flat_map(Unit::texts));
         // Nothing to embed: no topic word, or no vocabulary to translate to (an empty
         // vector finds nothing).
-        let vectors = if single.is_empty() || self.is_empty() {
-            vec![Vec::new(); single.len()]
+        let vectors = if texts.is_empty() || (self.is_empty() && phrases.is_empty()) {
+            vec![Vec::new(); texts.len()]
         } else {
-            embedder.embed_queries(&single, BATCH)?
+            embedder.embed_queries(&texts, BATCH)?
         };
+        let (word_vectors, phrase_vectors) = vectors.split_at(single.len());
         let mut out: Vec<Translation> = Vec::new();
-        for (word, v) in single.into_iter().zip(vectors) {
-            let found = self.nearest(&v);
+        let mut fallback: Vec<Unit> = Vec::new();
+        for (word, v) in single.into_iter().zip(word_vectors) {
+            let found = self.nearest(v);
             if found.is_empty()
                 && let Some(unit) = dictionary.and_then(|d| dictionary_word(d, &word, in_documents))
             {
-                units.push(unit);
+                fallback.push(unit);
                 continue;
             }
             out.push(Translation {
@@ -380,53 +385,29 @@ impl Lexicon {
                 written: found.iter().map(|&j| self.words[j].clone()).collect(),
             });
         }
-        for unit in units {
-            let (terms, written) = self.nearest_nouns(embedder, &unit)?;
-            out.push(Translation {
-                word: unit.words[0].clone(),
-                english: unit.phrase.clone(),
-                terms,
-                written,
-            });
+        let fallback_texts: Vec<String> = fallback.iter().flat_map(Unit::texts).collect();
+        let fallback_vectors = if fallback_texts.is_empty() {
+            Vec::new()
+        } else {
+            embedder.embed_queries(&fallback_texts, BATCH)?
+        };
+        for (units, vectors) in [(phrases, phrase_vectors), (fallback, &fallback_vectors[..])] {
+            let mut at = 0;
+            for unit in units {
+                let n = 1 + unit.nouns.len();
+                let (terms, written) = nearest_nouns(&unit, &vectors[at..at + n]);
+                at += n;
+                out.push(Translation {
+                    word: unit.words[0].clone(),
+                    english: unit.phrase,
+                    terms,
+                    written,
+                });
+            }
         }
         // The topic's order, which the key terms keep.
         out.sort_by_key(|t| words.iter().position(|w| *w == t.word));
         Ok(out)
-    }
-
-    /// A dictionary unit's nouns, the [`MAX_TRANSLATIONS`] nearest to its phrase first,
-    /// as analysed terms and as written.
-    fn nearest_nouns(
-        &self,
-        embedder: &Embedder,
-        unit: &Unit,
-    ) -> Result<(Vec<String>, Vec<String>), EmbedError> {
-        if unit.nouns.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let mut texts = vec![unit.phrase.clone()];
-        texts.extend(unit.nouns.iter().cloned());
-        let vectors = embedder.embed_queries(&texts, BATCH)?;
-        let phrase = normalized(&vectors[0]);
-        let mut scored: Vec<(f32, &String)> = unit
-            .nouns
-            .iter()
-            .zip(&vectors[1..])
-            .map(|(n, v)| (dot(&phrase, &normalized(v)), n))
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut terms = Vec::new();
-        let mut written = Vec::new();
-        for (_, noun) in scored {
-            let Some(term) = analyze(noun).into_iter().next() else {
-                continue;
-            };
-            if !terms.contains(&term) && terms.len() < MAX_TRANSLATIONS {
-                terms.push(term);
-                written.push(noun.clone());
-            }
-        }
-        Ok((terms, written))
     }
 
     /// The words whose CSLS to `v` reaches [`MIN_CSLS`], best first (at most
@@ -467,6 +448,41 @@ struct Unit {
     /// Its topic words ([`content_words`]).
     words: Vec<String>,
     nouns: Vec<String>,
+}
+
+impl Unit {
+    /// What is embedded for it: the phrase, then its nouns.
+    fn texts(&self) -> impl Iterator<Item = String> + '_ {
+        std::iter::once(self.phrase.clone()).chain(self.nouns.iter().cloned())
+    }
+}
+
+/// A unit's nouns, the [`MAX_TRANSLATIONS`] nearest to its phrase first, as analysed
+/// terms and as written; `vectors` are those of [`Unit::texts`].
+fn nearest_nouns(unit: &Unit, vectors: &[Vec<f32>]) -> (Vec<String>, Vec<String>) {
+    let Some((phrase, nouns)) = vectors.split_first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let phrase = normalized(phrase);
+    let mut scored: Vec<(f32, &String)> = unit
+        .nouns
+        .iter()
+        .zip(nouns)
+        .map(|(n, v)| (dot(&phrase, &normalized(v)), n))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut terms = Vec::new();
+    let mut written = Vec::new();
+    for (_, noun) in scored {
+        let Some(term) = analyze(noun).into_iter().next() else {
+            continue;
+        };
+        if !terms.contains(&term) && terms.len() < MAX_TRANSLATIONS {
+            terms.push(term);
+            written.push(noun.clone());
+        }
+    }
+    (terms, written)
 }
 
 /// The dictionary's nouns for `word` that the documents use; `None` when there are none.
