@@ -17,6 +17,15 @@ fn compare(engine: &mut Engine, topic: &str) -> CompareResponse {
     res
 }
 
+/// The states with a finding.
+fn found(r: &CompareResponse) -> Vec<String> {
+    r.rows
+        .iter()
+        .filter(|row| row.status == "finding")
+        .map(|row| row.state.clone())
+        .collect()
+}
+
 /// Every state once in the official order; "kein Bericht" exactly where the index has no
 /// passage of the state; each finding a verbatim sentence of its cited passage, at the
 /// offsets it names; citations numbered 1, 2, … in row order.
@@ -484,13 +493,6 @@ fn an_english_question_is_translated_into_the_documents_terms() {
         en.translations
     );
     let de = compare(&mut engine, "Welche Länder setzen KI in der Polizei ein?");
-    let found = |r: &CompareResponse| -> Vec<String> {
-        r.rows
-            .iter()
-            .filter(|row| row.status == "finding")
-            .map(|row| row.state.clone())
-            .collect()
-    };
     assert!(!found(&de).is_empty());
     assert_eq!(found(&en), found(&de), "the same states in either language");
     assert!(de.translations.is_empty() && de.method == "terms");
@@ -584,13 +586,6 @@ fn without_a_dictionary_english_words_take_their_nearest_vocabulary_words() {
         "{:?}",
         en.translations
     );
-    let found = |r: &CompareResponse| -> Vec<String> {
-        r.rows
-            .iter()
-            .filter(|row| row.status == "finding")
-            .map(|row| row.state.clone())
-            .collect()
-    };
     assert!(!found(&de).is_empty());
     assert_eq!(found(&en), found(&de));
     // "data centres" word by word: no `Rechenzentren`.
