@@ -309,12 +309,17 @@ impl Engine {
     }
 
     /// For an English question, the German terms its words translate to (as the
-    /// documents write them), for the lexical ranking; `None` for German.
+    /// documents write them), for the lexical ranking; `None` for German, and while
+    /// the vocabulary is not there yet: a search never waits for it to be embedded (a
+    /// comparison does), it ranks by the English words as before.
     pub fn translated_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
         if !retrieve::looks_english(question) {
             return Ok(None);
         }
-        let translations = self.translate(question, question)?;
+        let Some(lexicon) = self.ready_lexicon() else {
+            return Ok(None);
+        };
+        let translations = self.translate_with(&lexicon, question, question)?;
         let words: Vec<&str> = translations
             .iter()
             .flat_map(|t| t.written.iter().map(String::as_str))
@@ -326,16 +331,58 @@ impl Engine {
     /// the documents' terms ([`Lexicon::translate`], with the dictionary when there is
     /// one); the verbs the question says of the states ([`english_verbs`]) are left out.
     pub fn translate(&self, question: &str, text: &str) -> Result<Vec<Translation>, EmbedError> {
+        let lexicon = self.lexicon()?;
+        self.translate_with(&lexicon, question, text)
+    }
+
+    fn translate_with(
+        &self,
+        lexicon: &Lexicon,
+        question: &str,
+        text: &str,
+    ) -> Result<Vec<Translation>, EmbedError> {
         let backend = &self.index.backend;
         let dictionary = self.dictionary();
-        let mut translations =
-            self.lexicon()?
-                .translate(&self.embedder, text, dictionary, &|term| {
-                    backend.doc_freq(term) > 0
-                })?;
+        let mut translations = lexicon.translate(&self.embedder, text, dictionary, &|term| {
+            backend.doc_freq(term) > 0
+        })?;
         let verbs = english_verbs(question, dictionary);
         translations.retain(|t| !verbs.contains(&t.word));
         Ok(translations)
+    }
+
+    /// The vocabulary when it is there without embedding it: already loaded, or kept
+    /// beside the index (read now); `None` while another thread builds it or before the
+    /// first English comparison built it.
+    fn ready_lexicon(&self) -> Option<Arc<Lexicon>> {
+        let mut slot = self.lexicon.try_lock().ok()?;
+        if let Some(lexicon) = slot.as_ref() {
+            return Some(Arc::clone(lexicon));
+        }
+        let lexicon = Arc::new(self.stored_lexicon()?);
+        *slot = Some(Arc::clone(&lexicon));
+        Some(lexicon)
+    }
+
+    /// The vocabulary's vectors kept beside the embedded index, when they are there and
+    /// fit the model.
+    fn stored_lexicon(&self) -> Option<Lexicon> {
+        let file = self
+            .index
+            .backend
+            .as_embedded()
+            .map(|e| e.dir.join(crate::retrieve::lexicon::FILE_NAME))?;
+        let dim = self.embedder.info().dim;
+        match Lexicon::read(&file) {
+            Ok(l) if l.dim() == dim || l.is_empty() => Some(l),
+            Ok(_) => None,
+            Err(e) => {
+                if file.exists() {
+                    tracing::warn!(error = %e, "the stored vocabulary is unusable");
+                }
+                None
+            }
+        }
     }
 
     /// The index's vocabulary with its vectors, built on first use (callers meanwhile
@@ -352,17 +399,7 @@ impl Engine {
             .backend
             .as_embedded()
             .map(|e| e.dir.join(crate::retrieve::lexicon::FILE_NAME));
-        let dim = self.embedder.info().dim;
-        let stored = file.as_deref().and_then(|path| match Lexicon::read(path) {
-            Ok(l) if l.dim() == dim || l.is_empty() => Some(l),
-            Ok(_) => None,
-            Err(e) => {
-                if path.exists() {
-                    tracing::warn!(error = %e, "embedding the vocabulary again");
-                }
-                None
-            }
-        });
+        let stored = self.stored_lexicon();
         let lexicon = match stored {
             Some(l) => Arc::new(l),
             None => {

@@ -263,6 +263,12 @@ pub fn run(
 ) -> Result<Report, IndexError> {
     let mut results = Vec::new();
     let mut judge_failures = 0;
+    // English questions are searched by their translation, which needs the vocabulary
+    // (a server's search does not wait for it): embed it first, so that the figures do
+    // not depend on whether an earlier comparison did.
+    if items.iter().any(|i| retrieve::looks_english(&i.question)) {
+        engine.lexicon()?;
+    }
     for item in items {
         let req = SearchRequest {
             query: item.question.clone(),

@@ -569,6 +569,44 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
 }
 
 #[test]
+fn an_english_search_never_waits_for_the_vocabulary() {
+    // The shared index's vocabulary, embedded once (or already there).
+    let stored = {
+        let engine = util::engine();
+        engine.lexicon().expect("the vocabulary");
+        util::embedded(&engine.index)
+            .dir
+            .join(belegt::retrieve::lexicon::FILE_NAME)
+    };
+    assert!(stored.is_file());
+    // A copy of the index without it: a search ranks by the English words, rather
+    // than embed thousands of words first.
+    let shared = util::shared();
+    let dir = util::temp_dir();
+    util::copy_dir(&shared.index_dir, dir.path());
+    let engine = Engine::open_with(
+        util::config_for(&shared.seeds_dir, dir.path()),
+        util::load_model(),
+    )
+    .expect("the copied index");
+    let copy = util::embedded(&engine.index)
+        .dir
+        .join(belegt::retrieve::lexicon::FILE_NAME);
+    std::fs::remove_file(&copy).expect("remove the vocabulary");
+    let question = "Which states operate data centres?";
+    assert_eq!(engine.translated_query(question).expect("runs"), None);
+    assert!(!engine.lexicon_loaded());
+    // Once the file is there again, the search reads it and translates.
+    std::fs::copy(&stored, &copy).expect("restore the vocabulary");
+    let terms = engine
+        .translated_query(question)
+        .expect("runs")
+        .expect("translated");
+    assert!(terms.contains("Rechenzentr"), "{terms}");
+    assert!(engine.lexicon_loaded());
+}
+
+#[test]
 fn without_a_dictionary_english_words_take_their_nearest_vocabulary_words() {
     let shared = util::shared();
     let mut config = util::config_for(&shared.seeds_dir, &shared.index_dir);
