@@ -183,7 +183,7 @@ fn singulars(word: &str) -> Vec<String> {
 }
 
 /// A German synonym of a sub-entry, when it is one noun: a gender or plural mark, and
-/// one word once the annotations are dropped.
+/// one word once the annotations and a leading article ("die Polizei") are dropped.
 fn german_noun(synonym: &str) -> Option<String> {
     let noun = ["{m}", "{f}", "{n}", "{pl}", "{m,f}", "{m;f}"]
         .iter()
@@ -192,20 +192,27 @@ fn german_noun(synonym: &str) -> Option<String> {
         return None;
     }
     let clean = without_annotations(synonym);
-    let mut words = clean.split_whitespace();
+    let mut words = clean
+        .split_whitespace()
+        .skip_while(|w| ["der", "die", "das"].contains(w));
     let word = words.next()?;
     (words.next().is_none() && word.chars().next().is_some_and(char::is_uppercase))
         .then(|| word.to_string())
 }
 
-/// An English synonym as a key: lower case, hyphens as spaces, annotations dropped;
+/// An English synonym as a key: lower case, hyphens as spaces, annotations and a
+/// leading article dropped;
 /// `None` for a verb ("to train"), an empty one, or one of more than
 /// [`MAX_PHRASE_WORDS`] words.
 fn english_key(synonym: &str) -> Option<String> {
     let clean = without_annotations(synonym)
         .to_lowercase()
         .replace('-', " ");
-    let words: Vec<&str> = clean.split_whitespace().collect();
+    // "the police": the article is no part of the key.
+    let words: Vec<&str> = clean
+        .split_whitespace()
+        .skip_while(|w| ["the", "a", "an"].contains(w))
+        .collect();
     if words.is_empty() || words[0] == "to" || words.len() > MAX_PHRASE_WORDS {
         return None;
     }
@@ -331,6 +338,8 @@ no entry on this line
         );
         assert_eq!(german_noun(" Rechnen {n} [comp.] "), Some("Rechnen".into()));
         assert_eq!(german_noun("schulen {vt}"), None);
+        assert_eq!(german_noun("die Polizei {f}"), Some("Polizei".into()));
+        assert_eq!(english_key("the police"), Some("police".into()));
         assert_eq!(german_noun("öffentlich Bediensteter {m}"), None);
         assert_eq!(english_key(" to train"), None);
         assert_eq!(
