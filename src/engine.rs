@@ -206,8 +206,13 @@ impl Engine {
             .then(|| retrieve::cross_state(&req.query))
             .flatten();
         let Some(across) = across else {
-            let answer =
-                answer::answer(&self.index, &req.query, &outcome.hits, &self.config.abstain);
+            let answer = answer::answer(
+                &self.index,
+                &req.query,
+                translated.as_deref(),
+                &outcome.hits,
+                &self.config.abstain,
+            );
             return Ok(AskResponse::new(
                 &self.index,
                 &req.query,

@@ -299,7 +299,13 @@ pub fn run(
         // `ask` with k passages cites the first k hits of the same ranking.
         let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
         let ev = answer::evidence(&engine.index, &item.question, cited);
-        let answer = answer::answer(&engine.index, &item.question, cited, &engine.config.abstain);
+        let answer = answer::answer(
+            &engine.index,
+            &item.question,
+            translated.as_deref(),
+            cited,
+            &engine.config.abstain,
+        );
         let mut r = ItemResult {
             id: item.id.clone(),
             kind: item.kind.clone(),

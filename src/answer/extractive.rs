@@ -499,8 +499,16 @@ pub fn supports(words: &HashSet<String>, term: &str) -> bool {
     })
 }
 
-/// Builds the answer from the ranked hits.
-pub fn answer(index: &Index, question: &str, hits: &[Hit], policy: &AbstainPolicy) -> Answer {
+/// Builds the answer from the ranked hits. `translated` is an English question's German
+/// terms ([`crate::engine::Engine::translated_query`]): its sentences are picked by them
+/// too (whether to abstain is still decided on the question itself).
+pub fn answer(
+    index: &Index,
+    question: &str,
+    translated: Option<&str>,
+    hits: &[Hit],
+    policy: &AbstainPolicy,
+) -> Answer {
     let ev = evidence(index, question, hits);
     if hits.is_empty() || policy.abstains(question, &ev) {
         return Answer {
@@ -508,7 +516,10 @@ pub fn answer(index: &Index, question: &str, hits: &[Hit], policy: &AbstainPolic
             abstained: true,
         };
     }
-    let terms: HashSet<String> = analyze(question).into_iter().collect();
+    let terms: HashSet<String> = analyze(question)
+        .into_iter()
+        .chain(translated.map(analyze).unwrap_or_default())
+        .collect();
     // (score, hit position, sentence start, text)
     let mut candidates: Vec<(f32, usize, usize, &str)> = Vec::new();
     for (pos, hit) in hits.iter().take(ANSWER_PASSAGES).enumerate() {

@@ -375,3 +375,19 @@ fn an_answerable_question_gets_sentences_with_markers_that_point_to_citations() 
     );
     assert_eq!(res.citations[0].state.as_deref(), Some("HB"));
 }
+
+#[test]
+fn an_english_answer_picks_its_sentences_by_the_translated_terms() {
+    let mut engine = util::engine();
+    // Searches translate once the vocabulary is there.
+    engine.lexicon().expect("the vocabulary");
+    let res = ask(
+        &mut engine,
+        &request("Which AI supercomputer does Hesse operate?"),
+    );
+    assert!(!res.abstained);
+    // "Ein weiteres Projekt mit Strahlkraft sei der im Frühjahr 2023 errichte
+    // KI-Supercomputer „fortytwo“ von hessian.AI." holds `Supercomputer`, which the
+    // English question's words alone do not match.
+    assert!(res.answer.contains("fortytwo"), "{}", res.answer);
+}
