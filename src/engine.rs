@@ -369,14 +369,20 @@ impl Engine {
         Some(lexicon)
     }
 
+    /// Where the vocabulary's vectors are kept: beside the embedded index's files, so
+    /// that only the first English comparison on an index pays for embedding them; `None`
+    /// with PostgreSQL (kept in memory only).
+    fn lexicon_file(&self) -> Option<std::path::PathBuf> {
+        self.index
+            .backend
+            .as_embedded()
+            .map(|e| e.dir.join(crate::retrieve::lexicon::FILE_NAME))
+    }
+
     /// The vocabulary's vectors kept beside the embedded index, when they are there and
     /// fit the model.
     fn stored_lexicon(&self) -> Option<Lexicon> {
-        let file = self
-            .index
-            .backend
-            .as_embedded()
-            .map(|e| e.dir.join(crate::retrieve::lexicon::FILE_NAME))?;
+        let file = self.lexicon_file()?;
         let dim = self.embedder.info().dim;
         match Lexicon::read(&file) {
             Ok(l) if l.dim() == dim || l.is_empty() => Some(l),
@@ -397,15 +403,7 @@ impl Engine {
         if let Some(lexicon) = slot.as_ref() {
             return Ok(Arc::clone(lexicon));
         }
-        // With the embedded files, the vocabulary's vectors are kept beside them, so
-        // that only the first English comparison on an index pays for embedding it.
-        let file = self
-            .index
-            .backend
-            .as_embedded()
-            .map(|e| e.dir.join(crate::retrieve::lexicon::FILE_NAME));
-        let stored = self.stored_lexicon();
-        let lexicon = match stored {
+        let lexicon = match self.stored_lexicon() {
             Some(l) => Arc::new(l),
             None => {
                 let started = Instant::now();
@@ -415,8 +413,8 @@ impl Engine {
                     ms = started.elapsed().as_millis() as u64,
                     "embedded the vocabulary for English questions"
                 );
-                if let Some(path) = &file
-                    && let Err(e) = built.write(path)
+                if let Some(path) = self.lexicon_file()
+                    && let Err(e) = built.write(&path)
                 {
                     tracing::warn!(path = %path.display(), error = %e, "could not keep the vocabulary's vectors");
                 }
