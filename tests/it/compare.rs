@@ -640,6 +640,65 @@ fn without_a_dictionary_english_words_take_their_nearest_vocabulary_words() {
     );
 }
 
+#[test]
+fn a_topic_word_also_counts_its_synonyms_from_the_thesaurus() {
+    let shared = util::shared();
+    let config = util::config_for(&shared.seeds_dir, &shared.index_dir);
+    assert!(
+        config.thesaurus.is_some(),
+        "the German thesaurus is installed (scripts/setup-dictionary.sh)"
+    );
+    let mut with = Engine::open_with(config.clone(), util::load_model()).expect("the index");
+    let mut without = Engine::open_with(
+        belegt::config::Config {
+            thesaurus: None,
+            ..config
+        },
+        util::load_model(),
+    )
+    .expect("the index");
+    assert!(with.thesaurus().is_some() && without.thesaurus().is_none());
+    let topic = "Welche Länder bieten Fortbildungen zu KI an?";
+    let plain = compare(&mut without, topic);
+    let wide = compare(&mut with, topic);
+    assert_eq!(plain.key_terms, ["fortbild"]);
+    // Fortbildung;Schulung;Weiterbildung;Training is the word's only synonym set.
+    for synonym in ["schulung", "weiterbild"] {
+        assert!(
+            wide.key_terms.iter().any(|t| t == synonym),
+            "{:?}",
+            wide.key_terms
+        );
+    }
+    // Rhineland-Palatinate writes of "Schulungen", not "Fortbildungen".
+    let row = |r: &CompareResponse| {
+        r.rows
+            .iter()
+            .find(|row| row.state == "RP")
+            .map(|row| (row.status.clone(), row.finding.clone()))
+            .expect("a row for RP")
+    };
+    assert_eq!(row(&plain).0, "no_statement");
+    let (status, finding) = row(&wide);
+    assert_eq!(status, "finding");
+    assert!(finding.contains("Schulungen"), "{finding}");
+    // Every state found on the word itself is still found.
+    let wide_found = found(&wide);
+    assert!(
+        found(&plain).iter().all(|s| wide_found.contains(s)),
+        "{:?} vs {wide_found:?}",
+        found(&plain)
+    );
+    // A word of several senses takes no synonyms ("Verwaltung": administration,
+    // management, government).
+    let several = "Welche Länder nutzen KI in der Verwaltung?";
+    assert!(with.thesaurus().expect("read").sets_of("verwalt").count() > 1);
+    assert_eq!(
+        compare(&mut with, several).key_terms,
+        compare(&mut without, several).key_terms
+    );
+}
+
 #[tokio::test]
 async fn the_api_compares_and_ask_carries_the_table() {
     use reqwest::StatusCode;
