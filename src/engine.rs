@@ -1,6 +1,7 @@
 //! The assembled pipeline: a loaded model and an opened index, answering requests.
 //! Shared by the CLI, the tests and (later) the HTTP API.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -438,23 +439,13 @@ impl Engine {
     pub fn dictionary(&self) -> Option<&Dictionary> {
         self.dictionary
             .get_or_init(|| {
-                let path = self.config.dictionary.as_deref()?;
-                let started = Instant::now();
-                match Dictionary::read(path) {
-                    Ok(d) => {
-                        tracing::info!(
-                            path = %path.display(),
-                            entries = d.len(),
-                            ms = started.elapsed().as_millis() as u64,
-                            "read the English–German dictionary"
-                        );
-                        Some(d)
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "no English–German dictionary: English topics are translated by the model's nearest words only");
-                        None
-                    }
-                }
+                read_word_list(
+                    self.config.dictionary.as_deref(),
+                    Dictionary::read,
+                    Dictionary::len,
+                    "the English–German dictionary",
+                    "English topics are translated by the model's nearest words only",
+                )
             })
             .as_ref()
     }
@@ -464,23 +455,13 @@ impl Engine {
     pub fn thesaurus(&self) -> Option<&Thesaurus> {
         self.thesaurus
             .get_or_init(|| {
-                let path = self.config.thesaurus.as_deref()?;
-                let started = Instant::now();
-                match Thesaurus::read(path) {
-                    Ok(t) => {
-                        tracing::info!(
-                            path = %path.display(),
-                            sets = t.len(),
-                            ms = started.elapsed().as_millis() as u64,
-                            "read the German thesaurus"
-                        );
-                        Some(t)
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "no German thesaurus: comparisons match the topic's own words only");
-                        None
-                    }
-                }
+                read_word_list(
+                    self.config.thesaurus.as_deref(),
+                    Thesaurus::read,
+                    Thesaurus::len,
+                    "the German thesaurus",
+                    "comparisons match the topic's own words only",
+                )
             })
             .as_ref()
     }
@@ -592,4 +573,32 @@ pub async fn draft(
         tracing::warn!(error = %e, "LLM draft failed; answering extractively");
     }
     response.apply_draft(result, t.elapsed().as_secs_f64() * 1000.0);
+}
+
+/// Reads the word list at `path` (none without one) with `read`, logging its size and
+/// time, or why there is none and what that means (`without`).
+fn read_word_list<T>(
+    path: Option<&Path>,
+    read: fn(&Path) -> Result<T, String>,
+    len: fn(&T) -> usize,
+    what: &str,
+    without: &str,
+) -> Option<T> {
+    let path = path?;
+    let started = Instant::now();
+    match read(path) {
+        Ok(list) => {
+            tracing::info!(
+                path = %path.display(),
+                entries = len(&list),
+                ms = started.elapsed().as_millis() as u64,
+                "read {what}"
+            );
+            Some(list)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no {what}: {without}");
+            None
+        }
+    }
 }
