@@ -622,6 +622,17 @@ fn render_compare(r: &CompareResponse) -> String {
             r.unknown_terms.join(", ")
         ));
     }
+    if !r.synonyms.is_empty() {
+        let pairs: Vec<String> = r
+            .synonyms
+            .iter()
+            .map(|s| format!("{} = {}", s.word, s.synonyms.join(", ")))
+            .collect();
+        out.push_str(&format!(
+            "Gleichbedeutend gezählt (OpenThesaurus): {}\n",
+            pairs.join("; ")
+        ));
+    }
     if let Some(j) = &r.judge {
         if j.states_judged > 0 {
             out.push_str(&format!(

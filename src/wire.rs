@@ -77,6 +77,10 @@ pub struct CompareResponse {
     /// compound. With one, no state has a finding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_terms: Vec<String>,
+    /// For a German topic: its words whose synonyms (German thesaurus) also count,
+    /// with those synonyms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<SynonymsJson>,
     /// The documents compared when the question names some ("laut ihren
     /// DMK-Berichten"); absent when all were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -120,6 +124,15 @@ pub struct TranslationJson {
     pub word: String,
     /// The documents' words, best first; empty when none is close enough.
     pub terms: Vec<String>,
+}
+
+/// A German topic word and its synonyms that count like it in a comparison.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SynonymsJson {
+    /// The word as the thesaurus writes it ("Fortbildung").
+    pub word: String,
+    /// Its synonyms the documents use ("Schulung", "Weiterbildung").
+    pub synonyms: Vec<String>,
 }
 
 /// Row counts of a comparison.
@@ -248,6 +261,14 @@ impl CompareResponse {
                 })
                 .collect(),
             unknown_terms: comparison.unknown.clone(),
+            synonyms: comparison
+                .synonyms
+                .iter()
+                .map(|s| SynonymsJson {
+                    word: s.word.clone(),
+                    synonyms: s.synonyms.clone(),
+                })
+                .collect(),
             documents: comparison
                 .documents
                 .iter()

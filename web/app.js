@@ -836,6 +836,9 @@ class CompareTable {
     const translated = (this.comparison.translations || [])
       .map((t) => `${t.word} → ${t.terms.length ? t.terms.join(' / ') : 'keine Entsprechung'}`)
       .join('; ');
+    const synonyms = (this.comparison.synonyms || []).length
+      ? ` Gleichbedeutend gezählt (OpenThesaurus): ${this.comparison.synonyms.map((s) => `${s.word} = ${s.synonyms.join(', ')}`).join('; ')}.`
+      : '';
     const judge = this.comparison.judge;
     const note = this.comparison.method === 'llm'
       ? `Die Aussagen wählte das Sprachmodell „${judge.model}“ unter den Sätzen jedes Landes; zitiert wird wörtlich aus den Dokumenten.`
@@ -843,7 +846,7 @@ class CompareTable {
       ? `Englische Frage, in die Begriffe der Dokumente übertragen (${translated}). Eine Aussage zählt, wenn ein Satz des Landes diese Begriffe enthält.`
       : (this.comparison.unknown_terms || []).length
         ? `Die Dokumente verwenden ${this.comparison.unknown_terms.map((w) => `„${w}“`).join(', ')} nicht; darum hat kein Land eine Aussage zum Thema.`
-        : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).`;
+        : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).${synonyms}`;
     const failed = judge && judge.error
       ? ` Für ${judge.states_failed} Länder entschied die Begriffsregel, weil das Sprachmodell nicht antwortete.`
       : '';
@@ -924,6 +927,10 @@ class CompareTable {
       lines.push(`| ${mdCell(`${r.state_name} (${r.state})`)} | ${mdCell(r.finding)} | ${mdCell(cite)} |`);
     }
     lines.push('', 'Aussagen sind wörtliche Sätze der zitierten Dokumente (belegt).', '');
+    const synonyms = this.comparison.synonyms || [];
+    if (synonyms.length) {
+      lines.push(`Gleichbedeutend gezählt (OpenThesaurus): ${mdInline(synonyms.map((s) => `${s.word} = ${s.synonyms.join(', ')}`).join('; '))}`, '');
+    }
     return lines.join('\n');
   }
 

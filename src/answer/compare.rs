@@ -168,6 +168,8 @@ pub struct Comparison {
     /// a compound ("KI-Assistenten", "ChatGPT"). With one, no state has a finding: the
     /// topic's other words alone ("Verwaltung") would find what was not asked.
     pub unknown: Vec<String>,
+    /// For a German topic: its words whose synonyms also count ([`add_synonyms`]).
+    pub synonyms: Vec<Synonyms>,
     /// The documents compared, when the question names some ("laut ihren
     /// DMK-Berichten", [`named_documents`]): positions in the store; empty for all.
     pub documents: Vec<usize>,
@@ -233,6 +235,15 @@ fn key_terms(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTe
     key
 }
 
+/// A topic word and the synonyms that count for it, as the thesaurus writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synonyms {
+    /// The word ("Fortbildung").
+    pub word: String,
+    /// Its synonyms the documents use ("Schulung", "Weiterbildung", "Training").
+    pub synonyms: Vec<String>,
+}
+
 /// Largest synonym set whose members a key term takes on; a longer set mixes senses.
 const SYNONYM_SET_MAX: usize = 4;
 
@@ -243,9 +254,11 @@ const SYNONYM_SET_MAX: usize = 4;
 /// management, government) would bring in the wrong ones, and the embedding model does
 /// not tell senses apart. A synonym counts when the documents use it in at most half
 /// of the passages and it is not a topic word already; the term's weight stays its own.
-fn add_synonyms(index: &Index, thesaurus: &Thesaurus, key: &mut [KeyTerm]) {
+/// Returns the words that took synonyms.
+fn add_synonyms(index: &Index, thesaurus: &Thesaurus, key: &mut [KeyTerm]) -> Vec<Synonyms> {
     let half = (index.store.chunks.len() / 2) as u64;
     let topic: HashSet<String> = key.iter().flat_map(|k| k.forms.clone()).collect();
+    let mut added = Vec::new();
     for k in key.iter_mut() {
         let mut sets = thesaurus.sets_of(&k.forms[0]);
         let (Some(set), None) = (sets.next(), sets.next()) else {
@@ -254,18 +267,32 @@ fn add_synonyms(index: &Index, thesaurus: &Thesaurus, key: &mut [KeyTerm]) {
         if set.len() > SYNONYM_SET_MAX {
             continue;
         }
+        let mut word = None;
+        let mut synonyms = Vec::new();
         for member in set {
             let Some(form) = analyze(member).pop() else {
                 continue;
             };
-            if !topic.contains(&form)
+            if form == k.forms[0] {
+                word.get_or_insert(member);
+            } else if !topic.contains(&form)
                 && !k.forms.contains(&form)
                 && (1..=half).contains(&index.backend.doc_freq(&form))
             {
                 k.forms.push(form);
+                synonyms.push(member.clone());
             }
         }
+        if let Some(word) = word
+            && !synonyms.is_empty()
+        {
+            added.push(Synonyms {
+                word: word.clone(),
+                synonyms,
+            });
+        }
     }
+    added
 }
 
 fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
@@ -773,6 +800,7 @@ pub fn compare(
     let english = needs_translation(question, topic);
     let split;
     let mut unknown = Vec::new();
+    let mut synonyms = Vec::new();
     let (mut key, topic_words) = if english {
         (
             translated_key_terms(index, question, topic, translations),
@@ -784,12 +812,13 @@ pub fn compare(
         unknown = unknown_nouns(index, &split, question);
         let mut key = key_terms(index, &split, &compounds);
         if let Some(thesaurus) = thesaurus {
-            add_synonyms(index, thesaurus, &mut key);
+            synonyms = add_synonyms(index, thesaurus, &mut key);
         }
         (key, split.as_str())
     };
     if !unknown.is_empty() || (!english && only_examples(index, question, topic, &key)) {
         key.clear();
+        synonyms.clear();
     }
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
     // which the topic drops.
@@ -926,6 +955,7 @@ pub fn compare(
             Vec::new()
         },
         unknown,
+        synonyms,
         documents: scope,
         rows,
         judged: None,

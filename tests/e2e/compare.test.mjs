@@ -175,6 +175,20 @@ describe('state-by-state comparison', () => {
     assert.ok(lines.slice(1).every((l) => l.includes(',Aussage,')), lines.join('\n'));
   });
 
+  it('says which synonyms counted, above the table and in its Markdown', async () => {
+    const turn = await ask('Welche Länder bieten Fortbildungen zu KI an?');
+    const box = turn.locator('.compare-box');
+    await box.waitFor();
+    const note = await box.locator('.compare-note').textContent();
+    assert.match(note, /Gleichbedeutend gezählt \(OpenThesaurus\): Fortbildung = [^.]*Schulung/, note);
+    // A state found by the synonym alone: its finding says "Schulungen".
+    const rp = box.locator('tr[data-state="RP"]');
+    assert.equal(await rp.getAttribute('data-status'), 'finding');
+    assert.match(await rp.locator('.compare-finding').textContent(), /Schulungen/);
+    const md = await download(box.locator('.compare-export-md'));
+    assert.match(md.text, /Gleichbedeutend gezählt \(OpenThesaurus\): Fortbildung = /);
+  });
+
   it('shows no table for a question about one state, and logs no errors', async () => {
     const turn = await ask(ORDINARY);
     assert.equal(await turn.locator('.compare-box').count(), 0);

@@ -472,6 +472,12 @@ fn the_cli_prints_the_table_and_its_json() {
     );
     assert!(text.contains("keine Aussage im Bericht"), "{text}");
     assert!(text.contains("Belege:"), "{text}");
+    let out = cli::belegt_shared(&["compare", "Welche Länder bieten Fortbildungen zu KI an?"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Gleichbedeutend gezählt (OpenThesaurus): Fortbildung = "),
+        "{text}"
+    );
     let out = cli::belegt_shared(&["compare", "   "]);
     cli::assert_fails_with(&out, &["empty"]);
 }
@@ -670,6 +676,11 @@ fn a_topic_word_also_counts_its_synonyms_from_the_thesaurus() {
             wide.key_terms
         );
     }
+    // The response says which synonyms counted.
+    assert!(plain.synonyms.is_empty());
+    assert_eq!(wide.synonyms.len(), 1, "{:?}", wide.synonyms);
+    assert_eq!(wide.synonyms[0].word, "Fortbildung");
+    assert!(wide.synonyms[0].synonyms.iter().any(|s| s == "Schulung"));
     // Rhineland-Palatinate writes of "Schulungen", not "Fortbildungen".
     let row = |r: &CompareResponse| {
         r.rows
