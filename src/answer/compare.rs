@@ -779,9 +779,9 @@ pub struct OtherWords<'a> {
 
 /// Compares the states on `topic`; `question` is what was asked (it tells the
 /// language), `question_vector` its embedding, and `words` the translations or
-/// synonyms of the topic's words. With `for_judge`, each row's [`StateRow::ranked`] holds its best [`JUDGED`] passages for
-/// an LLM judge; without, only the rule's candidates (reading five passages a state
-/// costs a comparison about 8 ms).
+/// synonyms of the topic's words. With `for_judge`, each row's [`StateRow::ranked`]
+/// holds its best [`JUDGED`] passages for an LLM judge; without, only the rule's
+/// candidates (reading five passages a state costs a comparison about 8 ms).
 pub fn compare(
     index: &Index,
     question: &str,
