@@ -4,13 +4,14 @@
 #   scripts/test.sh
 #
 # Installs the offline model, the English–German dictionary and the German thesaurus if
-# missing (idempotent), runs the test suite against the real seeds and model, checks the dependency graph (scripts/deny.sh), runs the browser
-# tests of the web chat (scripts/e2e.sh installs chromium and playwright-core when
-# missing), the OpenAI facade with the official `openai` package (scripts/test-facade.sh),
-# a 15 s load test (scripts/soak.sh), a short schema-based API fuzz run
-# (scripts/fuzz-api.sh, schemathesis), the PostgreSQL backend against a real server
-# (scripts/test-postgres.sh), then prints answer quality on the shared dev set
-# when it is there, failing when it falls below the guard figures.
+# missing (idempotent), runs the test suite against the real seeds and model, checks the
+# dependency graph (scripts/deny.sh), runs the browser tests of the web chat
+# (scripts/e2e.sh installs chromium and playwright-core when missing), the OpenAI facade
+# with the official `openai` package (scripts/test-facade.sh), a 15 s load test
+# (scripts/soak.sh), a short schema-based API fuzz run (scripts/fuzz-api.sh,
+# schemathesis), the PostgreSQL backend against a real server
+# (scripts/test-postgres.sh), then prints answer quality on the shared dev set when it
+# is there, failing when it falls below the guard figures.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

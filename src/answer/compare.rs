@@ -270,17 +270,14 @@ fn add_synonyms(index: &Index, thesaurus: &Thesaurus, key: &mut [KeyTerm]) -> Ve
         let mut word = None;
         let mut synonyms = Vec::new();
         for member in set {
-            let Some(form) = analyze(member).pop() else {
-                continue;
-            };
-            if form == k.forms[0] {
-                word.get_or_insert(member);
-            } else if !topic.contains(&form)
-                && !k.forms.contains(&form)
-                && (1..=half).contains(&index.backend.doc_freq(&form))
+            if member.term == k.forms[0] {
+                word.get_or_insert(&member.word);
+            } else if !topic.contains(&member.term)
+                && !k.forms.contains(&member.term)
+                && (1..=half).contains(&index.backend.doc_freq(&member.term))
             {
-                k.forms.push(form);
-                synonyms.push(member.clone());
+                k.forms.push(member.term.clone());
+                synonyms.push(member.word.clone());
             }
         }
         if let Some(word) = word

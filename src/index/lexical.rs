@@ -99,8 +99,12 @@ pub fn analyzer() -> TextAnalyzer {
 
 /// The analysed terms of `text`, in order, with duplicates.
 pub fn analyze(text: &str) -> Vec<String> {
-    let mut a = analyzer();
-    let mut stream = a.token_stream(text);
+    analyze_with(&mut analyzer(), text)
+}
+
+/// [`analyze`] with an [`analyzer`] built once for many texts.
+pub fn analyze_with(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {
         out.push(stream.token().text.clone());

@@ -14,16 +14,25 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use tantivy::tokenizer::TokenStream;
+use crate::index::lexical::{analyze_with, analyzer};
 
 /// Annotations that keep a member: the main form and technical terms.
 const KEPT_MARKS: &[&str] = &["Hauptform", "fachspr."];
 
+/// A noun of a synonym set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// As the thesaurus writes it ("Fortbildung").
+    pub word: String,
+    /// Its analysed form, as the index holds it (`fortbild`).
+    pub term: String,
+}
+
 /// Synonym sets of German nouns, found by the analysed form of a member.
 #[derive(Debug, Default)]
 pub struct Thesaurus {
-    /// Each set's nouns as written.
-    sets: Vec<Vec<String>>,
+    /// Each set's nouns.
+    sets: Vec<Vec<Member>>,
     /// Analysed term → the sets holding a noun of that term.
     by_term: HashMap<String, Vec<u32>>,
 }
@@ -44,44 +53,42 @@ impl Thesaurus {
 
     /// Parses the text of an OpenThesaurus file (comment lines `#` are skipped).
     pub fn parse(text: &str) -> Thesaurus {
-        let mut analyzer = crate::index::lexical::analyzer();
-        let mut analyze_one = |word: &str| {
-            let mut stream = analyzer.token_stream(word);
-            let mut terms = Vec::new();
-            while stream.advance() {
-                terms.push(stream.token().text.clone());
-            }
-            (terms.len() == 1).then(|| terms.pop()).flatten()
-        };
+        let mut analyzer = analyzer();
         let mut thesaurus = Thesaurus::default();
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
             }
-            let nouns: Vec<(String, String)> = line
+            let nouns: Vec<Member> = line
                 .split(';')
                 .filter_map(noun)
-                .filter_map(|n| analyze_one(&n).map(|t| (n, t)))
+                .filter_map(
+                    |word| match analyze_with(&mut analyzer, &word).as_mut_slice() {
+                        [term] => Some(Member {
+                            word,
+                            term: std::mem::take(term),
+                        }),
+                        _ => None,
+                    },
+                )
                 .collect();
             if nouns.len() < 2 {
                 continue;
             }
             let id = thesaurus.sets.len() as u32;
-            for (_, term) in &nouns {
-                let sets = thesaurus.by_term.entry(term.clone()).or_default();
+            for member in &nouns {
+                let sets = thesaurus.by_term.entry(member.term.clone()).or_default();
                 if sets.last() != Some(&id) {
                     sets.push(id);
                 }
             }
-            thesaurus
-                .sets
-                .push(nouns.into_iter().map(|(n, _)| n).collect());
+            thesaurus.sets.push(nouns);
         }
         thesaurus
     }
 
     /// The synonym sets that hold a noun whose analysed form is `term`.
-    pub fn sets_of<'a>(&'a self, term: &str) -> impl Iterator<Item = &'a [String]> + use<'a> {
+    pub fn sets_of<'a>(&'a self, term: &str) -> impl Iterator<Item = &'a [Member]> + use<'a> {
         self.by_term
             .get(term)
             .into_iter()
@@ -141,13 +148,18 @@ mod tests {
     fn keeps_noun_sets_and_drops_marked_and_multiword_members() {
         let t = Thesaurus::parse(SAMPLE);
         assert_eq!(t.len(), 4);
-        let schulung: Vec<&[String]> = t.sets_of(&term("Schulung")).collect();
+        let words = |term: &str| -> Vec<Vec<String>> {
+            t.sets_of(term)
+                .map(|set| set.iter().map(|m| m.word.clone()).collect())
+                .collect()
+        };
+        let schulung = words(&term("Schulung"));
         assert_eq!(
             schulung,
             vec![["Fortbildung", "Schulung", "Weiterbildung", "Training"].map(String::from)]
         );
         // The main form's mark is dropped, a colloquial member is left out.
-        let polizist: Vec<&[String]> = t.sets_of(&term("Polizist")).collect();
+        let polizist = words(&term("Polizist"));
         assert_eq!(
             polizist,
             vec![["Polizist", "Polizeibeamter", "Schutzmann"].map(String::from)]
