@@ -235,6 +235,48 @@ fn key_terms(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTe
     key
 }
 
+/// Nouns that name the use of the documents' subject, not a topic of it: "beim *Einsatz*
+/// von KI", "*KI-Anwendungen* für die Landwirtschaft", "als *Anwendungsfeld* von KI".
+/// Every state's report is about using the technology, so these words tell no state
+/// from another; a state's sentence on the topic rarely repeats them.
+const USE_NOUNS: &[&str] = &[
+    "Einsatz",
+    "Anwendung",
+    "Anwendungen",
+    "Nutzung",
+    "Verwendung",
+    "Feld",
+    "Felder",
+    "Anwendungsfeld",
+    "Anwendungsfelder",
+    "Einsatzfeld",
+    "Einsatzfelder",
+    "Anwendungsbereich",
+    "Anwendungsbereiche",
+    "Einsatzbereich",
+    "Einsatzbereiche",
+];
+
+/// True when the analysed `term` frames a comparison's topic instead of naming it: an
+/// answer-type noun ("Welche *Rolle* …", "im KI-*Bereich*", [`is_frame_term`]) or a noun
+/// of [`USE_NOUNS`].
+fn is_topic_frame(term: &str) -> bool {
+    static USE: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    is_frame_term(term)
+        || USE
+            .get_or_init(|| USE_NOUNS.iter().flat_map(|w| analyze(w)).collect())
+            .contains(term)
+}
+
+/// Drops the key terms that only frame the topic ([`is_topic_frame`], judged by the
+/// term `form` gives), unless nothing else is left: "Welche Länder nennen
+/// KI-Anwendungen?" still asks for the applications.
+fn without_frame(key: &mut Vec<KeyTerm>, form: impl Fn(&KeyTerm) -> &str) {
+    if key.iter().any(|k| !is_topic_frame(form(k))) {
+        key.retain(|k| !is_topic_frame(form(k)));
+    }
+}
+
 /// A topic word and the synonyms that count for it, as the thesaurus writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Synonyms {
@@ -320,6 +362,7 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
             with: None,
         })
         .collect();
+    without_frame(&mut key, |k| &k.forms[0]);
     // Hyphen variants: the parts of "Start-ups" are also written as one word,
     // "Startups", which fulfils both.
     for word in source.split_whitespace() {
@@ -400,6 +443,22 @@ pub fn translated_key_terms(
             })
         })
         .collect();
+    // A translation that only frames the topic ("role" → `Rolle`, "field" → `Feld`) is
+    // no condition, as in a German topic.
+    if key
+        .iter()
+        .any(|k| k.forms.iter().any(|f| !is_topic_frame(f)))
+    {
+        for k in &mut key {
+            k.forms.retain(|f| !is_topic_frame(f));
+            k.idf = k
+                .forms
+                .iter()
+                .map(|f| index.backend.idf(f))
+                .fold(0.0, f32::max);
+        }
+        key.retain(|k| !k.forms.is_empty());
+    }
     if key.is_empty() {
         return key;
     }

@@ -289,6 +289,49 @@ fn a_compound_the_reports_do_not_use_is_judged_by_its_parts() {
 }
 
 #[test]
+fn words_that_frame_the_topic_are_no_key_terms() {
+    let mut engine = util::engine();
+    // "Einsatz" (the use of AI) and "Rolle" (what kind of answer) say nothing of which
+    // state qualifies: the key term is the topic's own word.
+    let res = compare(
+        &mut engine,
+        "Welche Länder gehen beim Einsatz von KI auf den Datenschutz ein?",
+    );
+    assert_eq!(res.key_terms, ["datenschutz"]);
+    assert!(!found(&res).is_empty(), "{:?}", res.rows);
+    let res = compare(
+        &mut engine,
+        "Welche Rolle spielen die IT-Dienstleister bei KI-Anwendungen?",
+    );
+    assert!(
+        !res.key_terms
+            .iter()
+            .any(|t| ["roll", "anwend", "kianwend"].contains(&t.as_str())),
+        "{:?}",
+        res.key_terms
+    );
+    // A topic of nothing but such words keeps them: the applications are asked for.
+    let res = compare(&mut engine, "Welche Länder nennen KI-Anwendungen?");
+    assert!(
+        res.key_terms.iter().any(|t| t == "anwend"),
+        "{:?}",
+        res.key_terms
+    );
+    assert!(!found(&res).is_empty(), "{:?}", res.rows);
+    // The same for English: "field" (`Feld`) is no condition a state must meet.
+    let res = compare(
+        &mut engine,
+        "Which states name medicine as a field for artificial intelligence?",
+    );
+    assert!(
+        res.key_terms.iter().any(|t| t == "medizin") && !res.key_terms.iter().any(|t| t == "feld"),
+        "{:?} {:?}",
+        res.key_terms,
+        res.translations
+    );
+}
+
+#[test]
 fn a_noun_the_documents_never_use_leaves_no_finding() {
     let mut engine = util::engine();
     // "Verwaltung" alone finds most states; no report writes of "Assistenten", so a
