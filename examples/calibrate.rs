@@ -10,7 +10,8 @@
 //! Prints, for each file, abstention and false abstention over
 //! `AbstainPolicy::min_focus_support` (the other thresholds at their defaults), then the
 //! comparison's state recall and wrong states over `ComparePolicy` (passages read,
-//! smallest key-term share, share of the best state's). Uses the index in `embeddings/`.
+//! passages read for a sentence holding the whole topic, smallest key-term share, share
+//! of the best state's). Uses the index in `embeddings/`.
 
 use belegt::answer::compare::ComparePolicy;
 use belegt::config::{Config, Overrides};
@@ -60,21 +61,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !items.iter().any(|i| i.kind == "compare") {
             continue;
         }
-        println!("== {file}: candidates, min_coverage, relative → state recall, wrong states");
+        println!(
+            "== {file}: candidates, complete_within, min_coverage, relative → state recall, \
+             wrong states"
+        );
         for candidates in [1, 2, 3] {
-            for min_coverage in [0.2, 0.3, 0.4, 0.5, 0.6] {
-                for relative in [0.3, 0.5, 0.7] {
-                    engine.config.compare = ComparePolicy {
-                        candidates,
-                        min_coverage,
-                        relative,
-                    };
-                    let o = eval::run(&engine, &items, 5, None)?.overall;
-                    println!(
-                        "{candidates}  {min_coverage:.1}  {relative:.1}  {:.2}  {:.2}",
-                        o.compare_state_recall.unwrap_or(0.0),
-                        o.compare_wrong_states.unwrap_or(0.0)
-                    );
+            for complete_within in [candidates, 3, 5] {
+                if complete_within < candidates || (complete_within == 3 && candidates == 3) {
+                    continue;
+                }
+                for min_coverage in [0.2, 0.3, 0.4, 0.5, 0.6] {
+                    for relative in [0.3, 0.5, 0.7] {
+                        engine.config.compare = ComparePolicy {
+                            candidates,
+                            complete_within,
+                            min_coverage,
+                            relative,
+                        };
+                        let o = eval::run(&engine, &items, 5, None)?.overall;
+                        println!(
+                            "{candidates}  {complete_within}  {min_coverage:.1}  {relative:.1}  \
+                             {:.2}  {:.2}",
+                            o.compare_state_recall.unwrap_or(0.0),
+                            o.compare_wrong_states.unwrap_or(0.0)
+                        );
+                    }
                 }
             }
         }

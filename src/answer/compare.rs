@@ -6,7 +6,9 @@
 //! over the shared dev questions, see the README; the defaults are in
 //! [`ComparePolicy::default`]):
 //! 1. The state's passages are ranked for the topic by dense similarity and BM25 within
-//!    the state, fused by reciprocal rank; the best [`CANDIDATES`] are read. When the
+//!    the state, fused by reciprocal rank; the best [`CANDIDATES`] are read, and the
+//!    next ones up to [`ComparePolicy::complete_within`] for a sentence that holds the
+//!    whole topic (a finding there rarely answers another question). When the
 //!    question names documents ("laut ihren DMK-Berichten", [`named_documents`]), only
 //!    their passages count ([`Comparison::documents`]).
 //! 2. The topic's *key terms* are its nouns (German nouns are upper case; all words for
@@ -78,7 +80,15 @@ pub struct ComparePolicy {
     pub relative: f32,
     /// Passages of each state read, best fused rank first.
     pub candidates: usize,
+    /// Passages of each state read for a sentence that holds the whole topic (every key
+    /// term of one reading, [`COMPLETE`]): such a sentence counts from any of them, a
+    /// weaker one only from the first [`ComparePolicy::candidates`].
+    pub complete_within: usize,
 }
+
+/// Sentence coverage of a sentence that holds every key term of a reading (1, less a
+/// rounding margin).
+pub const COMPLETE: f32 = 0.999;
 
 impl Default for ComparePolicy {
     fn default() -> Self {
@@ -86,6 +96,7 @@ impl Default for ComparePolicy {
             min_coverage: 0.4,
             relative: 0.5,
             candidates: CANDIDATES,
+            complete_within: 3,
         }
     }
 }
@@ -955,9 +966,9 @@ pub fn compare(
         let ranked: Vec<Candidate> = chunks
             .into_iter()
             .take(if for_judge {
-                policy.candidates.max(JUDGED)
+                policy.candidates.max(policy.complete_within).max(JUDGED)
             } else {
-                policy.candidates
+                policy.candidates.max(policy.complete_within)
             })
             .enumerate()
             .map(|(i, chunk)| {
@@ -978,8 +989,12 @@ pub fn compare(
                 }
             })
             .collect();
-        let mut candidates: Vec<Candidate> =
-            ranked.iter().take(policy.candidates).cloned().collect();
+        let mut candidates: Vec<Candidate> = ranked
+            .iter()
+            .take(policy.candidates.max(policy.complete_within))
+            .filter(|c| c.rank <= policy.candidates || c.sentence_coverage >= COMPLETE)
+            .cloned()
+            .collect();
         // Best evidence first: the best sentence, then the better passage (stable sort
         // keeps the fused order among equals).
         candidates.sort_by(|a, b| b.sentence_coverage.total_cmp(&a.sentence_coverage));

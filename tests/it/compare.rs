@@ -332,6 +332,32 @@ fn words_that_frame_the_topic_are_no_key_terms() {
 }
 
 #[test]
+fn a_sentence_with_the_whole_topic_counts_from_a_lower_ranked_passage() {
+    let mut engine = util::engine();
+    let q = "Welche Länder gehen beim Einsatz von KI auf den Datenschutz ein?";
+    let wide = compare(&mut engine, q);
+    engine.config.compare.complete_within = 1;
+    let narrow = compare(&mut engine, q);
+    let (w, n) = (found(&wide), found(&narrow));
+    assert!(n.iter().all(|s| w.contains(s)), "{n:?} ⊄ {w:?}");
+    let more: Vec<&String> = w.iter().filter(|s| !n.contains(s)).collect();
+    assert!(!more.is_empty(), "{w:?}");
+    // What the further passages add holds the whole topic.
+    for state in more {
+        let row = wide
+            .rows
+            .iter()
+            .find(|r| &r.state == state)
+            .expect("every state has a row");
+        assert!(
+            row.finding.to_lowercase().contains("datenschutz"),
+            "{state}: {}",
+            row.finding
+        );
+    }
+}
+
+#[test]
 fn a_noun_the_documents_never_use_leaves_no_finding() {
     let mut engine = util::engine();
     // "Verwaltung" alone finds most states; no report writes of "Assistenten", so a
