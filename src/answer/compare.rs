@@ -13,7 +13,9 @@
 //!    their passages count ([`Comparison::documents`]).
 //! 2. The topic's *key terms* are its nouns (German nouns are upper case; all words for
 //!    an English topic), analysed, that occur in the documents but in at most half of
-//!    the passages, without the words that name states; each weighs its IDF. A key term
+//!    the passages, without the words that name states and, unless nothing else is
+//!    left, without the nouns that only frame the topic ([`is_topic_frame`]: "Rolle",
+//!    "Einsatz", "Anwendung"); each weighs its IDF. A key term
 //!    of five letters or more also matches as the head or first part of a compound. A
 //!    noun the documents do not use is split into parts they do ("Hochwasserwarnungen":
 //!    "Hochwasser", "Warnungen"); its other parts count only next to its most specific
@@ -279,12 +281,12 @@ fn is_topic_frame(term: &str) -> bool {
             .contains(term)
 }
 
-/// Drops the key terms that only frame the topic ([`is_topic_frame`], judged by the
-/// term `form` gives), unless nothing else is left: "Welche Länder nennen
-/// KI-Anwendungen?" still asks for the applications.
-fn without_frame(key: &mut Vec<KeyTerm>, form: impl Fn(&KeyTerm) -> &str) {
-    if key.iter().any(|k| !is_topic_frame(form(k))) {
-        key.retain(|k| !is_topic_frame(form(k)));
+/// Drops the key terms that only frame the topic ([`is_topic_frame`]), unless nothing
+/// else is left: "Welche Länder nennen KI-Anwendungen?" still asks for the
+/// applications.
+fn without_frame(key: &mut Vec<KeyTerm>) {
+    if key.iter().any(|k| !is_topic_frame(&k.forms[0])) {
+        key.retain(|k| !is_topic_frame(&k.forms[0]));
     }
 }
 
@@ -373,7 +375,7 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
             with: None,
         })
         .collect();
-    without_frame(&mut key, |k| &k.forms[0]);
+    without_frame(&mut key);
     // Hyphen variants: the parts of "Start-ups" are also written as one word,
     // "Startups", which fulfils both.
     for word in source.split_whitespace() {
@@ -408,12 +410,14 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
 /// The key terms of an English topic: one per word, its forms the word's translations
 /// that occur in at most half of the passages; words that spell out a too-common
 /// abbreviation ("artificial intelligence" is `KI`) and words naming a state are left
-/// out. A word with no translation at all ("whaling", but also "dedicated") is a key
-/// term no passage holds, weighing the mean IDF of the others: English has no capitals
-/// to tell a topic's nouns from its adjectives, so such a word neither vetoes the topic
-/// nor is ignored; "regulate whaling in Antarctica" (one of three translated) has no
-/// finding, "dedicated research centres" (two of three) can. A word among the
-/// [`optional_words`] of `question` (an alternative, an example) may lack one.
+/// out, and so are translations that only frame the topic ("field" → `Feld`,
+/// [`is_topic_frame`]) unless nothing else is left. A word with no translation at all
+/// ("whaling", but also "dedicated") is a key term no passage holds, weighing the mean
+/// IDF of the others: English has no capitals to tell a topic's nouns from its
+/// adjectives, so such a word neither vetoes the topic nor is ignored; "regulate
+/// whaling in Antarctica" (one of three translated) has no finding, "dedicated research
+/// centres" (two of three) can. A word among the [`optional_words`] of `question` (an
+/// alternative, an example) may lack one.
 pub fn translated_key_terms(
     index: &Index,
     question: &str,
