@@ -10,16 +10,17 @@
 //! A Ding line is `German :: English`; each side lists sub-entries separated by ` | `,
 //! pairwise translations of each other, and each sub-entry lists synonyms separated by
 //! `;`. Only German nouns are kept (a gender or `{pl}` mark, one word after the
-//! annotations `{…}`, `[…]`, `(…)`, `<…>` and `/…/` are dropped), and only English
-//! entries that are not verbs (`to …`) and have at most [`MAX_PHRASE_WORDS`] words.
-//! English keys are lower case with hyphens read as spaces ("high-performance
-//! computing" = "high performance computing").
+//! annotations `{…}`, `[…]`, `(…)`, `<…>` and `/…/` are dropped), with the
+//! abbreviations noted in `/…/` (`Kleine und mittelständische Unternehmen /KMU/`:
+//! `KMU`); only English entries that are not verbs (`to …`) and have at most
+//! [`MAX_PHRASE_WORDS`] words are keys. English keys are lower case with hyphens read
+//! as spaces ("high-performance computing" = "high performance computing").
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Longest English phrase kept, in words.
-pub const MAX_PHRASE_WORDS: usize = 4;
+pub const MAX_PHRASE_WORDS: usize = 5;
 
 /// English phrase → German nouns, in the order the dictionary lists them.
 #[derive(Debug, Default)]
@@ -86,7 +87,7 @@ impl Dictionary {
                         verbs.insert(word.to_string());
                     }
                 }
-                let nouns: Vec<String> = de.split(';').filter_map(german_noun).collect();
+                let nouns: Vec<String> = de.split(';').flat_map(german_nouns).collect();
                 if nouns.is_empty() {
                     continue;
                 }
@@ -180,6 +181,30 @@ fn singulars(word: &str) -> Vec<String> {
         out.push(stem.to_string());
     }
     out
+}
+
+/// The nouns a German synonym of a sub-entry gives: itself when it is one noun
+/// ([`german_noun`]), and its abbreviation note (`Kleine und mittelständische
+/// Unternehmen /KMU/`: `KMU`), which names the same thing in one word.
+fn german_nouns(synonym: &str) -> Vec<String> {
+    let mut out: Vec<String> = german_noun(synonym).into_iter().collect();
+    for a in abbreviations(synonym) {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// The abbreviations noted in `/…/` ("/KMU/", "/HPC/"): one word of letters and
+/// digits, starting with a capital, with at least two capitals.
+fn abbreviations(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split('/').skip(1).step_by(2).filter_map(|a| {
+        let ok = a.chars().next().is_some_and(char::is_uppercase)
+            && a.chars().all(char::is_alphanumeric)
+            && a.chars().filter(|c| c.is_uppercase()).count() >= 2;
+        ok.then(|| a.to_string())
+    })
 }
 
 /// A German synonym of a sub-entry, when it is one noun: a gender or plural mark, and
@@ -341,12 +366,27 @@ no entry on this line
         assert_eq!(german_noun("die Polizei {f}"), Some("Polizei".into()));
         assert_eq!(english_key("the police"), Some("police".into()));
         assert_eq!(german_noun("öffentlich Bediensteter {m}"), None);
+        // An abbreviation note names the same thing in one word, noun or not.
+        assert_eq!(
+            german_nouns(" Kleine und mittelständische Unternehmen /KMU/ [econ.]"),
+            ["KMU"]
+        );
+        assert_eq!(german_nouns("künstliche Intelligenz {f} /KI/"), ["KI"]);
+        assert_eq!(
+            german_nouns("Hochleistungsrechnen {n} /HPC/"),
+            ["Hochleistungsrechnen", "HPC"]
+        );
+        assert!(
+            german_nouns("Ampere {n} /A/").len() == 1,
+            "one capital is no abbreviation"
+        );
+        assert_eq!(german_nouns("Stück /Stk/"), Vec::<String>::new());
         assert_eq!(english_key(" to train"), None);
         assert_eq!(
             english_key(" High-Performance Computing /HPC/"),
             Some("high performance computing".into())
         );
-        assert_eq!(english_key("a very long phrase of words"), None);
+        assert_eq!(english_key("a very long phrase of many words"), None);
     }
 
     #[test]

@@ -650,7 +650,7 @@ pub fn english_verbs(question: &str, dictionary: Option<&Dictionary>) -> Vec<Str
     let mut i = subject + 1;
     while tokens
         .get(i)
-        .is_some_and(|t| BEFORE_VERB.contains(&t.as_str()))
+        .is_some_and(|t| BEFORE_VERB.contains(&t.as_str()) || is_adverb(t, dictionary))
     {
         i += 1;
     }
@@ -680,6 +680,17 @@ pub fn english_verbs(question: &str, dictionary: Option<&Dictionary>) -> Vec<Str
         }
     }
     verbs
+}
+
+/// True when `word` is an adverb in "-ly" ("Which states *specifically* support …",
+/// "*explicitly* place …"): not a verb the dictionary knows ("apply", "supply"), or,
+/// without a dictionary, a word of seven letters or more.
+fn is_adverb(word: &str, dictionary: Option<&Dictionary>) -> bool {
+    word.ends_with("ly")
+        && match dictionary {
+            Some(d) => !d.is_verb(word),
+            None => word.chars().count() >= 7,
+        }
 }
 
 /// The lower-case words of an English text that may name its topic: four letters or
@@ -808,6 +819,15 @@ mod tests {
             ["use"]
         );
         assert!(english_verbs("What is INSITU?", None).is_empty());
+        // An adverb in "-ly" stands before the verb; a verb in "-ly" is the verb.
+        assert_eq!(
+            english_verbs("Which states specifically support small enterprises?", None),
+            ["support"]
+        );
+        assert_eq!(
+            english_verbs("Which states apply AI in schools?", None),
+            ["apply"]
+        );
         // With a dictionary, a verb after "to" too, unless a preposition follows it.
         let d = Dictionary::parse(
             "bearbeiten {vt} :: to process\nProzess {m} :: process\nforschen {vi} :: to research\nForschung {f} :: research\n",
@@ -822,6 +842,17 @@ mod tests {
         assert_eq!(
             english_verbs("Which states contribute to research on AI?", Some(&d)),
             ["contribute"]
+        );
+        let d = Dictionary::parse(
+            "anwenden {vt} :: to apply\nausdrücklich {adv} :: explicitly\nstellen {vt} :: to place\n",
+        );
+        assert_eq!(
+            english_verbs("Which states apply AI in schools?", Some(&d)),
+            ["apply"]
+        );
+        assert_eq!(
+            english_verbs("Which states explicitly place AI under rules?", Some(&d)),
+            ["place"]
         );
     }
 

@@ -629,6 +629,16 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
     assert_eq!(hb.status, "finding", "{:?}", res.rows);
     assert!(hb.finding.contains("Rechenzentrum"), "{}", hb.finding);
 
+    // A phrase of five words whose entry has no German noun but an abbreviation note
+    // ("Kleine und mittelständische Unternehmen /KMU/"), after an adverb that is no
+    // topic word ("specifically"): the key term is `KMU`, as the reports write.
+    let res = compare(
+        &mut engine,
+        "Which states specifically support small and medium-sized enterprises?",
+    );
+    assert_eq!(res.key_terms, ["kmu"], "{:?}", res.translations);
+    assert!(found(&res).len() >= 3, "{:?}", res.rows);
+
     // The lexical ranking of an English question searches its German terms.
     let terms = engine
         .translated_query("Which states operate data centres?")
