@@ -66,10 +66,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
              wrong states"
         );
         for candidates in [1, 2, 3] {
-            for complete_within in [candidates, 3, 5] {
-                if complete_within < candidates || (complete_within == 3 && candidates == 3) {
-                    continue;
-                }
+            let mut within = vec![candidates, 3, 5];
+            within.dedup();
+            for complete_within in within {
                 for min_coverage in [0.2, 0.3, 0.4, 0.5, 0.6] {
                     for relative in [0.3, 0.5, 0.7] {
                         engine.config.compare = ComparePolicy {
