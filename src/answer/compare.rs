@@ -437,43 +437,36 @@ pub fn translated_key_terms(
         .filter(|t| t.terms.is_empty() && !optional.contains(&t.word))
         .count();
     let mut seen = HashSet::new();
-    let mut key: Vec<KeyTerm> = wanted
+    let mut forms: Vec<Vec<String>> = wanted
         .into_iter()
-        .filter_map(|t| {
-            let forms: Vec<String> = t
-                .terms
+        .map(|t| {
+            t.terms
                 .iter()
                 .filter(|f| (1..=half).contains(&index.backend.doc_freq(f)))
                 .filter(|f| seen.insert((*f).clone()))
                 .cloned()
-                .collect();
-            let idf = forms
-                .iter()
-                .map(|f| index.backend.idf(f))
-                .fold(0.0, f32::max);
-            (!forms.is_empty()).then_some(KeyTerm {
-                forms,
-                idf,
-                with: None,
-            })
+                .collect()
         })
         .collect();
     // A translation that only frames the topic ("role" → `Rolle`, "field" → `Feld`) is
     // no condition, as in a German topic.
-    if key
-        .iter()
-        .any(|k| k.forms.iter().any(|f| !is_topic_frame(f)))
-    {
-        for k in &mut key {
-            k.forms.retain(|f| !is_topic_frame(f));
-            k.idf = k
-                .forms
+    if forms.iter().flatten().any(|f| !is_topic_frame(f)) {
+        for word in &mut forms {
+            word.retain(|f| !is_topic_frame(f));
+        }
+    }
+    let mut key: Vec<KeyTerm> = forms
+        .into_iter()
+        .filter(|forms| !forms.is_empty())
+        .map(|forms| KeyTerm {
+            idf: forms
                 .iter()
                 .map(|f| index.backend.idf(f))
-                .fold(0.0, f32::max);
-        }
-        key.retain(|k| !k.forms.is_empty());
-    }
+                .fold(0.0, f32::max),
+            forms,
+            with: None,
+        })
+        .collect();
     if key.is_empty() {
         return key;
     }
@@ -955,6 +948,8 @@ pub fn compare(
         }),
         question,
     );
+    // Passages of each state the rule reads.
+    let read = policy.candidates.max(policy.complete_within);
     let mut rows = Vec::with_capacity(16);
     for state in StateCode::all() {
         let mut chunks: Vec<usize> = (0..n)
@@ -969,11 +964,7 @@ pub fn compare(
         });
         let ranked: Vec<Candidate> = chunks
             .into_iter()
-            .take(if for_judge {
-                policy.candidates.max(policy.complete_within).max(JUDGED)
-            } else {
-                policy.candidates.max(policy.complete_within)
-            })
+            .take(if for_judge { read.max(JUDGED) } else { read })
             .enumerate()
             .map(|(i, chunk)| {
                 let text = store.chunk_text(chunk);
@@ -995,7 +986,7 @@ pub fn compare(
             .collect();
         let mut candidates: Vec<Candidate> = ranked
             .iter()
-            .take(policy.candidates.max(policy.complete_within))
+            .take(read)
             .filter(|c| c.rank <= policy.candidates || c.sentence_coverage >= COMPLETE)
             .cloned()
             .collect();
