@@ -72,7 +72,8 @@ target/release/belegt eval --file tests/fixtures/compare.jsonl \
 # Sentence pairs (later that day): holdout 0.38 / 0.06, final 0.46 / 0.15, false
 # abstention 0.20 on both. With the English–German dictionary: holdout 0.42 / 0.09 with
 # false abstention 0.10, final 0.49 / 0.17 with 0.20. With the German thesaurus: holdout
-# 0.45 / 0.09, final unchanged. With whole-topic sentences (2026-12-07): final 0.49 / 0.21.
+# 0.45 / 0.09, final unchanged. With whole-topic sentences (2026-12-07): final 0.49 / 0.21;
+# with compound parts for English phrases (final's one English question): 0.46 / 0.19.
 echo "== comparison on tests/fixtures/compare-holdout.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-holdout.jsonl \
   --require 'compare_state_recall>=0.38' --require 'compare_wrong_states<=0.15' \
@@ -85,8 +86,9 @@ target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
 # The German comparison questions of the four sets above, asked in English (written
 # 2026-12-06 from the German wording before belegt answered them, same evidence; then
 # read while the dictionary step was built, so no longer unseen).
-# Today R@5 0.93, MRR 0.67, 0.37 of the states found with 0.34 wrong, false abstention
-# 0.14 (0.32 / 0.38 before the steps of 2026-12-07); before the English–German dictionary R@5 0.62, MRR 0.39, 0.12 / 0.36, 0.55.
+# Today R@5 0.93, MRR 0.69, 0.37 of the states found with 0.30 wrong, false abstention
+# 0.14 (0.32 / 0.38 before the steps of 2026-12-07, 0.37 / 0.34 before compound parts);
+# before the English–German dictionary R@5 0.62, MRR 0.39, 0.12 / 0.36, 0.55.
 echo "== English comparison on tests/fixtures/compare-en.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-en.jsonl \
   --require 'recall_at_5>=0.9' --require 'mrr>=0.6' \

@@ -437,6 +437,7 @@ pub fn translated_key_terms(
         .filter(|t| t.terms.is_empty() && !optional.contains(&t.word))
         .count();
     let mut seen = HashSet::new();
+    let bound: Vec<Option<String>> = wanted.iter().map(|t| t.with.clone()).collect();
     let mut forms: Vec<Vec<String>> = wanted
         .into_iter()
         .map(|t| {
@@ -457,14 +458,15 @@ pub fn translated_key_terms(
     }
     let mut key: Vec<KeyTerm> = forms
         .into_iter()
-        .filter(|forms| !forms.is_empty())
-        .map(|forms| KeyTerm {
+        .zip(bound)
+        .filter(|(forms, _)| !forms.is_empty())
+        .map(|(forms, with)| KeyTerm {
             idf: forms
                 .iter()
                 .map(|f| index.backend.idf(f))
                 .fold(0.0, f32::max),
             forms,
-            with: None,
+            with,
         })
         .collect();
     if key.is_empty() {
@@ -658,6 +660,12 @@ fn common_alias_words(index: &Index, topic: &str, half: u64) -> HashSet<String> 
 /// Words that join a topic's alternatives ("Polizei oder Justiz", "bzw.", "or").
 const ALTERNATIVE: &[&str] = &["oder", "bzw", "beziehungsweise", "und/oder", "or", "and/or"];
 
+/// Articles, which may open an item of a list of alternatives.
+const ARTICLES: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines",
+    "the", "a", "an",
+];
+
 /// Most ways of reading a topic with alternatives ([`views`]).
 const MAX_VIEWS: usize = 16;
 
@@ -712,9 +720,14 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
                 break;
             }
             conjuncts.push(first..last);
-            // Another item of a list ends with a comma right before this one.
-            if first > 0 && ends_item[first - 1] && content[first - 1] {
-                last = first;
+            // Another item of a list ends with a comma right before this one, or before
+            // its article ("climate protection, the energy transition or …").
+            let mut before = first;
+            while before > 0 && ARTICLES.contains(&bare(words[before - 1]).as_str()) {
+                before -= 1;
+            }
+            if before > 0 && ends_item[before - 1] && content[before - 1] {
+                last = before;
             } else {
                 break;
             }
@@ -1179,6 +1192,24 @@ mod tests {
         assert_eq!(
             spans("Welche Länder nennen Rechenzentren, Supercomputer oder Hochleistungsrechner?"),
             [["Rechenzentren,", "Supercomputer", "Hochleistungsrechner?"]]
+        );
+        // An item may open with its article.
+        assert_eq!(
+            spans("AI for climate protection, the energy transition or environmental protection"),
+            [[
+                "climate protection,",
+                "energy transition",
+                "environmental protection"
+            ]]
+        );
+        assert_eq!(
+            spans("KI in der Verwaltung, der Polizei oder der Justiz"),
+            [["Verwaltung,", "Polizei", "Justiz"]]
+        );
+        // Other stop words end the list: "Verwaltung" is no alternative here.
+        assert_eq!(
+            spans("KI in der Verwaltung, um Anträge oder Bescheide zu prüfen"),
+            [["Anträge", "Bescheide"]]
         );
         // Nothing to choose: no connector, or nothing after it.
         assert!(spans("KI in Schulen und Hochschulen").is_empty());

@@ -34,7 +34,7 @@ use std::path::Path;
 
 use crate::embed::{EmbedError, Embedder};
 use crate::index::Index;
-use crate::index::lexical::analyze;
+use crate::index::lexical::{analyze, split_compound};
 use crate::index::vector::dot;
 use crate::retrieve::dictionary::{Dictionary, MAX_PHRASE_WORDS};
 
@@ -198,6 +198,9 @@ pub struct Translation {
     pub terms: Vec<String>,
     /// The same terms as written in the documents (their most frequent form).
     pub written: Vec<String>,
+    /// For a part of a phrase's compound ([`Lexicon::translate`]): the next part's
+    /// term, without which this one does not count (the phrase names both).
+    pub with: Option<String>,
 }
 
 impl Lexicon {
@@ -332,6 +335,10 @@ impl Lexicon {
     ///   its first topic word: "data centres" → `Rechenzentren`, "high-performance
     ///   computing" → `Hochleistungsrechnen`. Of its nouns, the [`MAX_TRANSLATIONS`]
     ///   nearest to the phrase by the model count (the model picks the sense);
+    /// - a phrase it translates into a compound the documents do not use, but whose
+    ///   parts they do, is one term per part: "environmental protection" →
+    ///   `Umweltschutz` → `Umwelt`, `Schutz` (word by word it was `Schutz`,
+    ///   `Sichern`, `Sicherung`, and no `Umwelt`: "environmental" is no noun);
     /// - a word it knows only as something other than a noun ("regional",
     ///   "explicitly") is left out, as a German topic's lower-case words are;
     /// - a word without a vocabulary neighbour takes the dictionary's nouns the same
@@ -345,14 +352,27 @@ impl Lexicon {
         in_documents: &dyn Fn(&str) -> bool,
     ) -> Result<Vec<Translation>, EmbedError> {
         let words = content_words(text);
-        let (phrases, outside) = dictionary
+        let Phrases {
+            units: phrases,
+            split,
+            outside,
+        } = dictionary
             .map(|d| dictionary_phrases(d, text, &words, in_documents))
-            .unwrap_or_else(|| (Vec::new(), words.iter().cloned().collect()));
+            .unwrap_or_else(|| Phrases {
+                outside: words.iter().cloned().collect(),
+                ..Phrases::default()
+            });
         // A word also used outside its phrases ("computing infrastructure … or
         // high-performance computing") is translated on its own too.
+        // So is the word a part of a split phrase stands for ([`Parts::word_of`]), to
+        // be joined to it below.
+        let of_parts: HashSet<&str> = split
+            .iter()
+            .flat_map(|p| (0..p.parts.len()).filter_map(|i| p.word_of(i)))
+            .collect();
         let single: Vec<String> = words
             .iter()
-            .filter(|w| outside.contains(*w))
+            .filter(|w| outside.contains(*w) || of_parts.contains(w.as_str()))
             .filter(|w| !dictionary.is_some_and(|d| d.is_not_a_noun(w)))
             .cloned()
             .collect();
@@ -383,6 +403,7 @@ impl Lexicon {
                 word,
                 terms: found.iter().map(|&j| self.terms[j].clone()).collect(),
                 written: found.iter().map(|&j| self.words[j].clone()).collect(),
+                with: None,
             });
         }
         let fallback_texts: Vec<String> = fallback.iter().flat_map(Unit::texts).collect();
@@ -402,7 +423,36 @@ impl Lexicon {
                     english: unit.phrase,
                     terms,
                     written,
+                    with: None,
                 });
+            }
+        }
+        // A part is shown as the documents write it ("verwaltungs" of
+        // "Verwaltungspersonal" as `Verwaltung`) where the vocabulary has it.
+        for p in &split {
+            for (i, mut t) in p.translations().into_iter().enumerate() {
+                if let Some(j) = self.terms.iter().position(|term| *term == t.terms[0]) {
+                    t.written = vec![self.words[j].clone()];
+                }
+                // The part also counts what its word translates to on its own ("staff":
+                // `Mitarbeiter` beside `Personal`); that word is no term of its own
+                // unless it is used outside the phrase too.
+                if let Some(word) = p.word_of(i)
+                    && let Some(at) = out.iter().position(|o| o.english == word)
+                {
+                    let own = if outside.contains(word) {
+                        out[at].clone()
+                    } else {
+                        out.remove(at)
+                    };
+                    for (term, written) in own.terms.into_iter().zip(own.written) {
+                        if !t.terms.contains(&term) {
+                            t.terms.push(term);
+                            t.written.push(written);
+                        }
+                    }
+                }
+                out.push(t);
             }
         }
         // The topic's order, which the key terms keep.
@@ -448,6 +498,61 @@ struct Unit {
     /// Its topic words ([`content_words`]).
     words: Vec<String>,
     nouns: Vec<String>,
+}
+
+/// A phrase the dictionary translates into a compound the documents do not use, but
+/// whose parts they do: "environmental protection" → `Umweltschutz` → `Umwelt`,
+/// `Schutz` ([`split_compound`]). Each part is a condition of its own, as a German
+/// topic's unknown compound is ([`crate::retrieve::compound`]).
+#[derive(Debug, PartialEq)]
+struct Parts {
+    /// Lower case, words joined by one space.
+    phrase: String,
+    /// Its topic words ([`content_words`]).
+    words: Vec<String>,
+    /// The parts, lower case.
+    parts: Vec<String>,
+}
+
+impl Parts {
+    /// The topic word that part `i` translates: English puts the modifier before the
+    /// head as a German compound does, so with as many words as parts, the one at the
+    /// same place ("administrative staff": "staff" for `Personal`).
+    fn word_of(&self, i: usize) -> Option<&str> {
+        (self.words.len() == self.parts.len()).then(|| self.words[i].as_str())
+    }
+
+    /// One translation per part, each of its part alone. (Not joined to what the
+    /// phrase's words translate to one by one: "protection" also brings `Sicherung`
+    /// and `Sichern`, which more passages hold than hold the topic.)
+    /// Each is bound to the next part (the last to the first): a passage holding one
+    /// part alone ("Datenschutz" for `Schutz`) does not hold the phrase.
+    fn translations(&self) -> Vec<Translation> {
+        let terms: Vec<String> = self
+            .parts
+            .iter()
+            .filter_map(|part| analyze(part).into_iter().next())
+            .collect();
+        if terms.len() != self.parts.len() {
+            return Vec::new();
+        }
+        (0..terms.len())
+            .map(|i| Translation {
+                word: self.words[0].clone(),
+                english: self.phrase.clone(),
+                terms: vec![terms[i].clone()],
+                written: vec![capitalised(&self.parts[i])],
+                with: Some(terms[(i + 1) % terms.len()].clone()),
+            })
+            .collect()
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 impl Unit {
@@ -511,21 +616,35 @@ fn used_nouns(nouns: &[String], in_documents: &dyn Fn(&str) -> bool) -> Vec<Stri
         .collect()
 }
 
+/// What [`dictionary_phrases`] finds in a text.
+#[derive(Debug, Default)]
+struct Phrases {
+    /// Phrases translated into nouns the documents use.
+    units: Vec<Unit>,
+    /// Phrases translated into a compound only whose parts the documents use.
+    split: Vec<Parts>,
+    /// The words of the text outside them.
+    outside: HashSet<String>,
+}
+
 /// The phrases of two words or more in `text` that `dictionary` knows, longest first
 /// from left to right; each holds at least one of `words` and neither starts nor ends
-/// with a function word. Also returns the words of `text` that occur outside them.
+/// with a function word. A phrase whose nouns the documents do not use counts when one
+/// of them is a compound of parts they use ([`compound_parts`]), else its words are
+/// looked at one by one. Also returns the words of `text` that occur outside them.
 fn dictionary_phrases(
     dictionary: &Dictionary,
     text: &str,
     words: &[String],
     in_documents: &dyn Fn(&str) -> bool,
-) -> (Vec<Unit>, HashSet<String>) {
+) -> Phrases {
     let tokens: Vec<String> = text
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
     let mut out: Vec<Unit> = Vec::new();
+    let mut split: Vec<Parts> = Vec::new();
     let mut outside = HashSet::new();
     let mut i = 0;
     'tokens: while i < tokens.len() {
@@ -543,14 +662,25 @@ fn dictionary_phrases(
                 continue;
             }
             let refs: Vec<&str> = slice.iter().map(String::as_str).collect();
-            let Some(nouns) = dictionary.lookup(&refs) else {
+            let Some(all) = dictionary.lookup(&refs) else {
                 continue;
             };
-            let nouns = used_nouns(&nouns, in_documents);
+            let nouns = used_nouns(&all, in_documents);
+            let phrase = refs.join(" ");
             if nouns.is_empty() {
+                if let Some(parts) = compound_parts(&all, in_documents)
+                    && !split.iter().any(|p| p.phrase == phrase)
+                {
+                    split.push(Parts {
+                        phrase,
+                        words: topic,
+                        parts,
+                    });
+                    i += n;
+                    continue 'tokens;
+                }
                 continue;
             }
-            let phrase = refs.join(" ");
             if !out.iter().any(|u| u.phrase == phrase) {
                 out.push(Unit {
                     phrase,
@@ -564,7 +694,25 @@ fn dictionary_phrases(
         outside.insert(tokens[i].clone());
         i += 1;
     }
-    (out, outside)
+    Phrases {
+        units: out,
+        split,
+        outside,
+    }
+}
+
+/// The parts of the first of `nouns` that is one word the documents do not use, split
+/// into two or more parts they do ([`split_compound`]): `Umweltschutz` → `umwelt`,
+/// `schutz`.
+fn compound_parts(nouns: &[String], in_documents: &dyn Fn(&str) -> bool) -> Option<Vec<String>> {
+    let known = |w: &str| {
+        let terms = analyze(w);
+        !terms.is_empty() && terms.iter().all(|t| in_documents(t))
+    };
+    nouns
+        .iter()
+        .filter(|n| !n.contains(' '))
+        .find_map(|n| split_compound(n, &known).filter(|parts| parts.len() > 1))
 }
 
 /// Words between an English question's subject and its verb: auxiliaries, modal
@@ -861,13 +1009,26 @@ mod tests {
         let d = Dictionary::parse(
             "Rechenzentrum {n}; Datenzentrum {n} | Rechenzentren {pl} :: data centre | data centres\n\
              Wohngeld {n} :: housing benefit\n\
-             Hochleistungsrechnen {n} :: high-performance computing\n",
+             Hochleistungsrechnen {n} :: high-performance computing\n\
+             Umweltschutz {m} :: environmental protection\n",
         );
-        let used =
-            |term: &str| ["rechenzentrum", "rechenzentr", "hochleistungsrechn"].contains(&term);
-        let text = "building computing infrastructure such as data centres or high-performance computing, and housing benefit";
+        let used = |term: &str| {
+            [
+                "rechenzentrum",
+                "rechenzentr",
+                "hochleistungsrechn",
+                "umwelt",
+                "schutz",
+            ]
+            .contains(&term)
+        };
+        let text = "building computing infrastructure such as data centres or high-performance computing, environmental protection and housing benefit";
         let words = content_words(text);
-        let (units, outside) = dictionary_phrases(&d, text, &words, &used);
+        let Phrases {
+            units,
+            split,
+            outside,
+        } = dictionary_phrases(&d, text, &words, &used);
         let found: Vec<(&str, &[String])> = units
             .iter()
             .map(|u| (u.phrase.as_str(), u.nouns.as_slice()))
@@ -885,7 +1046,39 @@ mod tests {
                 ),
             ]
         );
-        // "Wohngeld" is no word of the documents: the phrase's words stay single words.
+        // "Umweltschutz" is none either, but its parts are: each is a term of its own.
+        assert_eq!(
+            split,
+            [Parts {
+                phrase: "environmental protection".into(),
+                words: vec!["environmental".into(), "protection".into()],
+                parts: vec!["umwelt".into(), "schutz".into()],
+            }]
+        );
+        // Each part counts only next to the other.
+        let parts: Vec<(Vec<String>, Vec<String>, Option<String>)> = split[0]
+            .translations()
+            .into_iter()
+            .map(|t| (t.terms, t.written, t.with))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                (
+                    vec!["umwelt".to_string()],
+                    vec!["Umwelt".to_string()],
+                    Some("schutz".to_string())
+                ),
+                (
+                    vec!["schutz".to_string()],
+                    vec!["Schutz".to_string()],
+                    Some("umwelt".to_string())
+                ),
+            ]
+        );
+        assert!(!outside.contains("protection"));
+        // "Wohngeld" is no word of the documents, and no compound of theirs: the
+        // phrase's words stay single words.
         assert!(outside.contains("housing") && outside.contains("benefit"));
         // "computing" is used outside its phrase too; "centres" is not.
         assert!(outside.contains("computing"));

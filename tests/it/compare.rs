@@ -639,6 +639,55 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
     assert_eq!(res.key_terms, ["kmu"], "{:?}", res.translations);
     assert!(found(&res).len() >= 3, "{:?}", res.rows);
 
+    // A phrase whose German compound the reports never use ("environmental
+    // protection": `Umweltschutz`) counts as the compound's parts, each a condition
+    // bound to the other; the head also counts what "protection" translates to.
+    // Word by word it was "protection" alone, which "Datenschutz" held.
+    let res = compare(
+        &mut engine,
+        "Which states use AI for environmental protection?",
+    );
+    let parts: Vec<&[String]> = res
+        .translations
+        .iter()
+        .filter(|t| t.word == "environmental protection")
+        .map(|t| t.terms.as_slice())
+        .collect();
+    assert_eq!(parts.len(), 2, "{:?}", res.translations);
+    assert_eq!(parts[0], ["Umwelt"], "{:?}", res.translations);
+    assert_eq!(parts[1][0], "Schutz", "{:?}", res.translations);
+    assert_eq!(res.key_terms[..2], ["umwelt", "schutz"]);
+    for row in res.rows.iter().filter(|r| r.status == "finding") {
+        assert!(
+            row.finding.to_lowercase().contains("umwelt"),
+            "{}: {}",
+            row.state,
+            row.finding
+        );
+    }
+    // "administrative staff" (`Verwaltungspersonal`, unused): `Verwaltung` with
+    // `Personal` or what "staff" translates to. Berlin's report: "Ausbildung und
+    // Unterstützung der Mitarbeiterinnen und Mitarbeiter der Verwaltung".
+    let res = compare(
+        &mut engine,
+        "Which states train their administrative staff in AI?",
+    );
+    let be = res.rows.iter().find(|r| r.state == "BE").expect("BE row");
+    assert_eq!(be.status, "finding", "{:?}", res.translations);
+    assert!(
+        be.finding.contains("Mitarbeiter") && be.finding.contains("Verwaltung"),
+        "{}",
+        be.finding
+    );
+    for row in res.rows.iter().filter(|r| r.status == "finding") {
+        assert!(
+            row.finding.contains("Verwaltung"),
+            "{}: {}",
+            row.state,
+            row.finding
+        );
+    }
+
     // The lexical ranking of an English question searches its German terms.
     let terms = engine
         .translated_query("Which states operate data centres?")
