@@ -785,20 +785,19 @@ fn views(key: &[KeyTerm], holds: &[Vec<HashSet<usize>>]) -> Vec<Vec<KeyTerm>> {
         .collect()
 }
 
-/// For each "A oder B" of `text` ([`alternatives`]), the positions in `key` of the key
-/// terms each alternative names: its analysed words, unknown compounds split (German),
-/// or its words' translations (English).
-fn alternative_terms(
+/// For each "A oder B" of `text` ([`alternatives`]), the analysed terms each
+/// alternative names: its analysed words, unknown compounds split (German), or its
+/// words' translations (English).
+fn alternative_words(
     index: &Index,
     text: &str,
     english: bool,
     translations: &[Translation],
-    key: &[KeyTerm],
-) -> Vec<Vec<HashSet<usize>>> {
+) -> Vec<Vec<HashSet<String>>> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let named = |range: &Range<usize>| -> HashSet<usize> {
+    let named = |range: &Range<usize>| -> HashSet<String> {
         let text = words[range.clone()].join(" ");
-        let terms: HashSet<String> = if english {
+        if english {
             let lower = content_words(&text);
             translations
                 .iter()
@@ -809,14 +808,47 @@ fn alternative_terms(
             analyze(&split_unknown_compounds(index, &text).0)
                 .into_iter()
                 .collect()
-        };
-        (0..key.len())
-            .filter(|&i| key[i].forms.iter().any(|f| terms.contains(f)))
-            .collect()
+        }
     };
     alternatives(&words)
         .iter()
         .map(|conjuncts| conjuncts.iter().map(named).collect())
+        .collect()
+}
+
+/// For each choice of [`alternative_words`], the positions in `key` of the key terms
+/// each alternative names.
+fn alternative_terms(
+    choices: &[Vec<HashSet<String>>],
+    key: &[KeyTerm],
+) -> Vec<Vec<HashSet<usize>>> {
+    choices
+        .iter()
+        .map(|alternatives| {
+            alternatives
+                .iter()
+                .map(|terms| {
+                    (0..key.len())
+                        .filter(|&i| key[i].forms.iter().any(|f| terms.contains(f)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The positions in `key` of the key terms named by a choice one of whose alternatives
+/// only frames the topic ([`is_topic_frame`]): "Gesundheit als *Einsatz-* oder
+/// Förderfeld für KI" is met by every report that uses AI for health, so the choice is
+/// no condition, and `Förderung` must not be one either.
+fn met_choices(choices: &[Vec<HashSet<String>>], key: &[KeyTerm]) -> HashSet<usize> {
+    let framing =
+        |terms: &HashSet<String>| !terms.is_empty() && terms.iter().all(|t| is_topic_frame(t));
+    choices
+        .iter()
+        .zip(alternative_terms(choices, key))
+        .filter(|(alternatives, _)| alternatives.iter().any(framing))
+        .flat_map(|(_, named)| named.into_iter().flatten())
         .collect()
 }
 
@@ -899,10 +931,21 @@ pub fn compare(
     }
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
     // which the topic drops.
-    let views = views(
-        &key,
-        &alternative_terms(index, question, english, translations, &key),
-    );
+    let choices = alternative_words(index, question, english, translations);
+    let met = met_choices(&choices, &key);
+    if !met.is_empty() && met.len() < key.len() {
+        let mut i = 0;
+        key.retain(|_| {
+            i += 1;
+            !met.contains(&(i - 1))
+        });
+        synonyms.retain(|s| {
+            analyze(&s.word)
+                .iter()
+                .any(|t| key.iter().any(|k| k.forms.first() == Some(t)))
+        });
+    }
+    let views = views(&key, &alternative_terms(&choices, &key));
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;
     // An English topic is searched lexically by its translations; untranslated, its
@@ -1288,6 +1331,26 @@ mod tests {
             idf: 1.0,
             with: None,
         }
+    }
+
+    #[test]
+    fn a_choice_with_an_alternative_that_only_frames_the_topic_is_met() {
+        let set =
+            |terms: &[&str]| -> HashSet<String> { terms.iter().map(|t| t.to_string()).collect() };
+        let key = vec![term("medizin"), term("pfleg"), term("ford")];
+        // "Medizin oder Pflege als Einsatz- oder Förderfeld": the second choice is met
+        // by every report ("Einsatz" frames the topic), the first is not.
+        let choices = vec![
+            vec![set(&["medizin"]), set(&["pfleg"])],
+            vec![set(&["einsatz"]), set(&["ford", "feld"])],
+        ];
+        assert_eq!(met_choices(&choices, &key), HashSet::from([2]));
+        // An alternative of no known word is unreadable, not met.
+        let choices = vec![vec![set(&[]), set(&["ford"])]];
+        assert!(met_choices(&choices, &key).is_empty());
+        // Nor is one with a topic word beside a frame word.
+        let choices = vec![vec![set(&["einsatz", "pfleg"]), set(&["ford"])]];
+        assert!(met_choices(&choices, &key).is_empty());
     }
 
     fn view_terms(key: &[KeyTerm], holds: &[Vec<HashSet<usize>>]) -> Vec<Vec<String>> {

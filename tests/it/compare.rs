@@ -469,6 +469,21 @@ fn a_topic_with_alternatives_finds_the_states_of_either() {
         either.len() > chatbots.len().max(models.len()),
         "{either:?}"
     );
+
+    // A choice one of whose alternatives only frames the topic asks nothing of a state:
+    // "als Einsatz- oder Förderfeld" is met by every report on using AI for medicine,
+    // so "Förderfeld" (`Förderung`) is no condition.
+    let res = compare(
+        &mut engine,
+        "Welche Länder nennen die Medizin als Einsatz- oder Förderfeld für KI?",
+    );
+    assert_eq!(res.key_terms, ["medizin"]);
+    let plain = compare(
+        &mut engine,
+        "Welche Länder nennen die Medizin als Einsatzfeld für KI?",
+    );
+    assert!(!found(&plain).is_empty());
+    assert_eq!(found(&res), found(&plain));
 }
 
 #[test]
