@@ -666,6 +666,18 @@ const ARTICLES: &[&str] = &[
     "the", "a", "an",
 ];
 
+/// The preposition of a German contraction ("im" → "in", "zur" → "zu"), else `word`.
+fn preposition(word: &str) -> &str {
+    match word {
+        "im" | "ins" => "in",
+        "am" | "ans" => "an",
+        "zum" | "zur" => "zu",
+        "beim" => "bei",
+        "vom" => "von",
+        _ => word,
+    }
+}
+
 /// Most ways of reading a topic with alternatives ([`views`]).
 const MAX_VIEWS: usize = 16;
 
@@ -704,6 +716,13 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             continue;
         }
         let longest = end - start;
+        // The words that open the right item ("in der" of "oder in der Fortbildung"):
+        // the other items of a list may open with them too ("im Unterricht, in den
+        // Lehrplänen oder in der Fortbildung").
+        let opener: HashSet<String> = words[c + 1..start]
+            .iter()
+            .map(|w| preposition(&bare(w)).to_string())
+            .collect();
         let mut conjuncts: Vec<Range<usize>> = Vec::with_capacity(3);
         conjuncts.push(start..end);
         let mut last = c;
@@ -721,9 +740,13 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             }
             conjuncts.push(first..last);
             // Another item of a list ends with a comma right before this one, or before
-            // its article ("climate protection, the energy transition or …").
+            // its article ("climate protection, the energy transition or …") or the
+            // words the right item opens with.
             let mut before = first;
-            while before > 0 && ARTICLES.contains(&bare(words[before - 1]).as_str()) {
+            while before > 0 && {
+                let w = bare(words[before - 1]);
+                ARTICLES.contains(&w.as_str()) || opener.contains(preposition(&w))
+            } {
                 before -= 1;
             }
             if before > 0 && ends_item[before - 1] && content[before - 1] {
@@ -1248,6 +1271,11 @@ mod tests {
         assert_eq!(
             spans("KI in der Verwaltung, der Polizei oder der Justiz"),
             [["Verwaltung,", "Polizei", "Justiz"]]
+        );
+        // ... or with the words the last one opens with ("im" is "in dem").
+        assert_eq!(
+            spans("KI an Schulen – im Unterricht, in den Lehrplänen oder in der Fortbildung"),
+            [["Unterricht,", "Lehrplänen", "Fortbildung"]]
         );
         // Other stop words end the list: "Verwaltung" is no alternative here.
         assert_eq!(
