@@ -336,9 +336,12 @@ impl Lexicon {
     ///   computing" → `Hochleistungsrechnen`. Of its nouns, the [`MAX_TRANSLATIONS`]
     ///   nearest to the phrase by the model count (the model picks the sense);
     /// - a phrase it translates into a compound the documents do not use, but whose
-    ///   parts they do, is one term per part: "environmental protection" →
-    ///   `Umweltschutz` → `Umwelt`, `Schutz` (word by word it was `Schutz`,
-    ///   `Sichern`, `Sicherung`, and no `Umwelt`: "environmental" is no noun);
+    ///   parts they do, is one term per part, each bound to the next: "environmental
+    ///   protection" → `Umweltschutz` → `Umwelt`, `Schutz` (word by word it was
+    ///   `Schutz`, `Sichern`, `Sicherung`, and no `Umwelt`: "environmental" is no
+    ///   noun). With as many words as parts, a part also takes what the word in its
+    ///   place translates to ([`Parts::word_of`]: "staff" → `Mitarbeiter` beside
+    ///   `Personal`);
     /// - a word it knows only as something other than a noun ("regional",
     ///   "explicitly") is left out, as a German topic's lower-case words are;
     /// - a word without a vocabulary neighbour takes the dictionary's nouns the same
@@ -427,8 +430,9 @@ impl Lexicon {
                 });
             }
         }
-        // A part is shown as the documents write it ("verwaltungs" of
-        // "Verwaltungspersonal" as `Verwaltung`) where the vocabulary has it.
+        // The parts of split phrases. A part is shown as the documents write it
+        // ("verwaltungs" of "Verwaltungspersonal" as `Verwaltung`) where the
+        // vocabulary has it.
         for p in &split {
             for (i, mut t) in p.translations().into_iter().enumerate() {
                 if let Some(j) = self.terms.iter().position(|term| *term == t.terms[0]) {
@@ -522,11 +526,10 @@ impl Parts {
         (self.words.len() == self.parts.len()).then(|| self.words[i].as_str())
     }
 
-    /// One translation per part, each of its part alone. (Not joined to what the
-    /// phrase's words translate to one by one: "protection" also brings `Sicherung`
-    /// and `Sichern`, which more passages hold than hold the topic.)
-    /// Each is bound to the next part (the last to the first): a passage holding one
-    /// part alone ("Datenschutz" for `Schutz`) does not hold the phrase.
+    /// One translation per part, of the part alone ([`Lexicon::translate`] adds what
+    /// the part's word translates to on its own). Each is bound to the next part (the
+    /// last to the first): a passage holding one part alone ("Datenschutz" for
+    /// `Schutz`) does not hold the phrase.
     fn translations(&self) -> Vec<Translation> {
         let terms: Vec<String> = self
             .parts
