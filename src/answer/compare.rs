@@ -33,14 +33,17 @@
 //!    the better passage).
 //!    A topic with alternatives ("Chatbots oder Sprachmodelle", "bzw.", "or", lists
 //!    "A, B oder C") is read once per alternative, with the rest of the topic, and a
-//!    sentence scores its best reading ([`views`]).
+//!    sentence scores its best reading ([`views`]); a choice one of whose
+//!    alternatives only frames the topic ("als Einsatz- oder Förderfeld") is met by
+//!    every report and no condition ([`met_choices`]).
 //! 4. A state has a finding when that share reaches [`ComparePolicy::min_coverage`] and
 //!    at least [`ComparePolicy::relative`] of the best state's share; a German topic
 //!    with no key term in the documents has no finding.
 //! 5. An English topic shares almost no words with German documents: its words are
 //!    translated into the documents' own terms first ([`crate::retrieve::lexicon`]),
-//!    each English word one key term that any of its translations fulfils, and then
-//!    judged as above. A word with no translation ("libraries" in documents that never
+//!    each English word one key term that any of its translations fulfils (a phrase
+//!    translated into a compound the documents do not use: one per part, bound to
+//!    each other, [`KeyTerm::with`]), and then judged as above. A word with no translation ("libraries" in documents that never
 //!    name them) is a condition no passage meets, so a topic made mostly of such words
 //!    has no finding.
 //!
