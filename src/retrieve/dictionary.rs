@@ -31,6 +31,8 @@ pub struct Dictionary {
     words: HashSet<String>,
     /// The single English words it translates as verbs ("to train").
     verbs: HashSet<String>,
+    /// Every German noun it lists, lower case.
+    german: HashSet<String>,
 }
 
 impl Dictionary {
@@ -53,6 +55,7 @@ impl Dictionary {
         let mut entries: HashMap<String, Vec<String>> = HashMap::new();
         let mut words: HashSet<String> = HashSet::new();
         let mut verbs: HashSet<String> = HashSet::new();
+        let mut german_words: HashSet<String> = HashSet::new();
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
@@ -91,6 +94,12 @@ impl Dictionary {
                 if nouns.is_empty() {
                     continue;
                 }
+                for noun in &nouns {
+                    let lower = noun.to_lowercase();
+                    if !german_words.contains(&lower) {
+                        german_words.insert(lower);
+                    }
+                }
                 for key in en.split(';').filter_map(english_key) {
                     let list = entries.entry(key).or_default();
                     for noun in &nouns {
@@ -105,7 +114,15 @@ impl Dictionary {
             entries,
             words,
             verbs,
+            german: german_words,
         }
+    }
+
+    /// True when `word` is an English word of the dictionary and none of its German
+    /// nouns ("Learning", "Research"; not "Portal", "Transport", which are both).
+    pub fn is_english_only(&self, word: &str) -> bool {
+        let lower = word.to_lowercase();
+        self.words.contains(&lower) && !self.german.contains(&lower)
     }
 
     /// True when the dictionary translates `word` (lower case) as a verb ("to process").
@@ -292,6 +309,17 @@ no entry on this line
     fn lookup(d: &Dictionary, phrase: &str) -> Vec<String> {
         let words: Vec<&str> = phrase.split(' ').collect();
         d.lookup(&words).unwrap_or_default()
+    }
+
+    #[test]
+    fn english_only_words_are_no_german_nouns() {
+        let d = Dictionary::parse(
+            "Lernen {n} :: learning\nPortal {n} | Portale {pl} :: portal | portals\n",
+        );
+        assert!(d.is_english_only("Learning"));
+        // "Portal" is a German noun too; a word the dictionary lacks is neither.
+        assert!(!d.is_english_only("Portal"));
+        assert!(!d.is_english_only("Unterricht"));
     }
 
     #[test]

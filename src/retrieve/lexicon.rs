@@ -394,7 +394,15 @@ impl Lexicon {
         let mut out: Vec<Translation> = Vec::new();
         let mut fallback: Vec<Unit> = Vec::new();
         for (word, v) in single.into_iter().zip(word_vectors) {
-            let found = self.nearest(v);
+            let mut found = self.nearest(v);
+            // An English word of the documents is a translation only of itself ("data"
+            // → `Data`, "cybersecurity" → `Security`): "lessons" is no `Learning`, and
+            // "study" no `Research`.
+            if let Some(d) = dictionary {
+                found.retain(|&j| {
+                    !d.is_english_only(&self.words[j]) || same_word(&word, &self.words[j])
+                });
+            }
             if found.is_empty()
                 && let Some(unit) = dictionary.and_then(|d| dictionary_word(d, &word, in_documents))
             {
@@ -485,6 +493,15 @@ impl Lexicon {
         scored.truncate(MAX_TRANSLATIONS);
         scored.into_iter().map(|(_, j)| j).collect()
     }
+}
+
+/// True when the English `word` and the English `other` of the documents are one word:
+/// same first four letters ("europe", `European`), or one holds the other
+/// ("cybersecurity", `Security`).
+fn same_word(word: &str, other: &str) -> bool {
+    let (a, b) = (word.to_lowercase(), other.to_lowercase());
+    let stem = |w: &str| w.chars().take(4).collect::<String>();
+    stem(&a) == stem(&b) || a.contains(&b) || b.contains(&a)
 }
 
 /// English words that neither start nor end a dictionary phrase.
@@ -1005,6 +1022,15 @@ mod tests {
             english_verbs("Which states explicitly place AI under rules?", Some(&d)),
             ["place"]
         );
+    }
+
+    #[test]
+    fn an_english_word_of_the_documents_translates_only_itself() {
+        assert!(same_word("data", "Data"));
+        assert!(same_word("europe", "European"));
+        assert!(same_word("cybersecurity", "Security"));
+        assert!(!same_word("lessons", "Learning"));
+        assert!(!same_word("study", "Research"));
     }
 
     #[test]

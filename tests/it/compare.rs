@@ -703,6 +703,21 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
         );
     }
 
+    // An English word of the documents is no translation of another English word:
+    // "lessons" was `Learning` (from "Machine Learning"); now the dictionary's nouns.
+    let res = compare(&mut engine, "Which states use AI in lessons?");
+    let lessons = res
+        .translations
+        .iter()
+        .find(|t| t.word == "lessons")
+        .expect("lessons translated");
+    assert!(
+        lessons.terms.iter().any(|t| t == "Unterricht")
+            && !lessons.terms.iter().any(|t| t == "Learning"),
+        "{:?}",
+        lessons.terms
+    );
+
     // The lexical ranking of an English question searches its German terms.
     let terms = engine
         .translated_query("Which states operate data centres?")
