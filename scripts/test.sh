@@ -86,11 +86,12 @@ target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
 # The German comparison questions of the four sets above, asked in English (written
 # 2026-12-06 from the German wording before belegt answered them, same evidence; then
 # read while the dictionary step was built, so no longer unseen).
-# Today R@5 0.93, MRR 0.69, 0.37 of the states found with 0.31 wrong, false abstention
-# 0.14 (0.32 / 0.38 before the steps of 2026-12-07, 0.37 / 0.34 before compound parts);
+# Today R@5 0.93, MRR 0.74, 0.37 of the states found with 0.31 wrong, false abstention
+# 0.14 (0.32 / 0.38 before the steps of 2026-12-07, 0.37 / 0.34 before compound parts;
+# MRR 0.69 before the dictionary check of the search);
 # before the English–German dictionary R@5 0.62, MRR 0.39, 0.12 / 0.36, 0.55.
 echo "== English comparison on tests/fixtures/compare-en.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-en.jsonl \
-  --require 'recall_at_5>=0.9' --require 'mrr>=0.6' \
+  --require 'recall_at_5>=0.9' --require 'mrr>=0.7' \
   --require 'compare_state_recall>=0.32' --require 'compare_wrong_states<=0.36' \
   --require 'false_abstention<=0.2'

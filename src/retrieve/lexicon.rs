@@ -347,12 +347,20 @@ impl Lexicon {
     /// - a word without a vocabulary neighbour takes the dictionary's nouns the same
     ///   way as a phrase ("civil" has the look-alikes `City` and `Cyber`, so the
     ///   dictionary is asked only when the model finds nothing).
+    ///
+    /// `checked` (for the full-text search, not the comparison): where the dictionary
+    /// translates a word into nouns the documents use, a model neighbour counts only
+    /// when it is one of them (or the same word), else those nouns count: "administration"
+    /// is `Verwaltung` (and `Regierung`), not `Management`. It ranks the evidence higher
+    /// for English questions, but for a comparison the dictionary's other senses cite
+    /// more wrong states than it finds right ones (see the README).
     pub fn translate(
         &self,
         embedder: &Embedder,
         text: &str,
         dictionary: Option<&Dictionary>,
         in_documents: &dyn Fn(&str) -> bool,
+        checked: bool,
     ) -> Result<Vec<Translation>, EmbedError> {
         let words = content_words(text);
         let Phrases {
@@ -403,8 +411,15 @@ impl Lexicon {
                     !d.is_english_only(&self.words[j]) || same_word(&word, &self.words[j])
                 });
             }
+            let unit = dictionary.and_then(|d| dictionary_word(d, &word, in_documents));
+            if checked && let Some(u) = &unit {
+                let nouns: HashSet<String> = u.nouns.iter().flat_map(|n| analyze(n)).collect();
+                found.retain(|&j| {
+                    nouns.contains(&self.terms[j]) || same_word(&word, &self.words[j])
+                });
+            }
             if found.is_empty()
-                && let Some(unit) = dictionary.and_then(|d| dictionary_word(d, &word, in_documents))
+                && let Some(unit) = unit
             {
                 fallback.push(unit);
                 continue;

@@ -724,6 +724,17 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
         .expect("translation runs")
         .expect("English");
     assert!(terms.contains("Rechenzentr"), "{terms}");
+    // For the search, the dictionary checks the model's neighbours: "administration"
+    // is `Verwaltung`, not the model's `Management`.
+    let question = "Which states use AI in the administration?";
+    let terms = engine
+        .translated_query(question)
+        .expect("translation runs")
+        .expect("English");
+    assert!(
+        terms.contains("Verwaltung") && !terms.contains("Management"),
+        "{terms}"
+    );
     assert_eq!(
         engine
             .translated_query("Welche Länder betreiben Rechenzentren?")
