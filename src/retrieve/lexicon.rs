@@ -411,7 +411,10 @@ impl Lexicon {
                     !d.is_english_only(&self.words[j]) || same_word(&word, &self.words[j])
                 });
             }
-            let unit = dictionary.and_then(|d| dictionary_word(d, &word, in_documents));
+            // The dictionary's nouns: to check the neighbours with, or for want of any.
+            let unit = (checked || found.is_empty())
+                .then(|| dictionary.and_then(|d| dictionary_word(d, &word, in_documents)))
+                .flatten();
             if checked && let Some(u) = &unit {
                 let nouns: HashSet<String> = u.nouns.iter().flat_map(|n| analyze(n)).collect();
                 found.retain(|&j| {
