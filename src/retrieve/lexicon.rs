@@ -514,12 +514,28 @@ impl Lexicon {
 }
 
 /// True when the English `word` and the English `other` of the documents are one word:
-/// same first four letters ("europe", `European`), or one holds the other
-/// ("cybersecurity", `Security`).
+/// they share at least four first letters and differ only in an ending, after the
+/// shorter one's last letter but one and in at most three letters ("europe",
+/// `European`; "study", `Studies`; "centres", `Center`; not "applications", `Applied`,
+/// nor "euro", `European`), or one holds the other, of five letters or more
+/// ("cybersecurity", `Security`; "healthcare", `Health`).
 fn same_word(word: &str, other: &str) -> bool {
-    let (a, b) = (word.to_lowercase(), other.to_lowercase());
-    let stem = |w: &str| w.chars().take(4).collect::<String>();
-    stem(&a) == stem(&b) || a.contains(&b) || b.contains(&a)
+    // British and American spelling: "centres" is `Center`.
+    let spelled = |w: &str| {
+        let w = w.to_lowercase();
+        let w = w.strip_suffix('s').unwrap_or(&w);
+        match w.strip_suffix("re") {
+            Some(stem) => format!("{stem}er"),
+            None => w.to_string(),
+        }
+    };
+    let (a, b) = (spelled(word), spelled(other));
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let (na, nb) = (a.chars().count(), b.chars().count());
+    let holds = |long: &str, short: &str| short.chars().count() >= 5 && long.contains(short);
+    (common >= 4 && common + 1 >= na.min(nb) && na.max(nb) <= common + 3)
+        || holds(&a, &b)
+        || holds(&b, &a)
 }
 
 /// English words that neither start nor end a dictionary phrase.
@@ -1049,6 +1065,11 @@ mod tests {
         assert!(same_word("cybersecurity", "Security"));
         assert!(!same_word("lessons", "Learning"));
         assert!(!same_word("study", "Research"));
+        assert!(same_word("study", "Studies"));
+        assert!(!same_word("applications", "Applied"));
+        assert!(same_word("centres", "Center"));
+        assert!(!same_word("euro", "European"));
+        assert!(same_word("healthcare", "Health"));
     }
 
     #[test]
