@@ -333,7 +333,7 @@ impl Engine {
         let Some(lexicon) = self.ready_lexicon() else {
             return Ok(None);
         };
-        let translations = self.translate_with(&lexicon, question, question, true)?;
+        let translations = self.translate_with(&lexicon, question, question)?;
         let words: Vec<&str> = translations
             .iter()
             .flat_map(|t| t.written.iter().map(String::as_str))
@@ -346,7 +346,7 @@ impl Engine {
     /// one); the verbs the question says of the states ([`english_verbs`]) are left out.
     pub fn translate(&self, question: &str, text: &str) -> Result<Vec<Translation>, EmbedError> {
         let lexicon = self.lexicon()?;
-        self.translate_with(&lexicon, question, text, false)
+        self.translate_with(&lexicon, question, text)
     }
 
     fn translate_with(
@@ -354,17 +354,12 @@ impl Engine {
         lexicon: &Lexicon,
         question: &str,
         text: &str,
-        checked: bool,
     ) -> Result<Vec<Translation>, EmbedError> {
         let backend = &self.index.backend;
         let dictionary = self.dictionary();
-        let mut translations = lexicon.translate(
-            &self.embedder,
-            text,
-            dictionary,
-            &|term| backend.doc_freq(term) > 0,
-            checked,
-        )?;
+        let mut translations = lexicon.translate(&self.embedder, text, dictionary, &|term| {
+            backend.doc_freq(term) > 0
+        })?;
         let verbs = english_verbs(question, dictionary);
         translations.retain(|t| !verbs.contains(&t.word));
         Ok(translations)

@@ -21,7 +21,9 @@
 //!    "Hochwasser", "Warnungen"); its other parts count only next to its most specific
 //!    one (largest IDF), so "Förderung" alone says nothing on "Mittelstandsförderung".
 //!    A hyphenated word's parts also match written as one word ("Start-ups":
-//!    "Startups"); a lower-case adjective after a hyphen is no noun ("KI-gestützter").
+//!    "Startups"); a lower-case adjective after a hyphen is no noun ("KI-gestützter");
+//!    a loan word also matches in its other number, which the analyser keeps apart
+//!    ("Risiko", "Risiken": [`other_number`]).
 //!    A noun the documents do not use at all, not even as parts, leaves no finding
 //!    ([`Comparison::unknown`]), unless it is in an alternative or an example; a German
 //!    topic whose key terms all come from its examples ("etwa in Zentren oder
@@ -41,11 +43,12 @@
 //!    with no key term in the documents has no finding.
 //! 5. An English topic shares almost no words with German documents: its words are
 //!    translated into the documents' own terms first ([`crate::retrieve::lexicon`]),
-//!    each English word one key term that any of its translations fulfils (a phrase
-//!    translated into a compound the documents do not use: one per part, bound to
-//!    each other, [`KeyTerm::with`]), and then judged as above. A word with no translation ("libraries" in documents that never
-//!    name them) is a condition no passage meets, so a topic made mostly of such words
-//!    has no finding.
+//!    each English word one key term that any of its translations fulfils, weighing
+//!    the IDF of the most common of them (a phrase translated into a compound the
+//!    documents do not use: one per part, bound to each other, [`KeyTerm::with`]),
+//!    and then judged as above. A word with no translation ("libraries" in documents
+//!    that never name them) is a condition no passage meets, so a topic made mostly of
+//!    such words has no finding.
 //!
 //! **Invariant:** every state appears exactly once, in the official order; a finding is
 //! verbatim text of the passage it cites; a state without passages is "kein Bericht",
@@ -407,14 +410,44 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
             }
         }
     }
+    // The other number of a Latin or Italian loan word, as the documents write it.
+    for k in &mut key {
+        if let Some(other) = other_number(index, &k.forms[0])
+            && !k.forms.contains(&other)
+        {
+            k.forms.push(other);
+        }
+    }
     key
+}
+
+/// Endings of a loan word's singular that its plural replaces by "-en", which the
+/// analyser drops: "Zentrum"/"Zentren" (`zentrum`/`zentr`), "Risiko"/"Risiken",
+/// "Thema"/"Themen", "Kriterium"/"Kriterien".
+const SINGULAR_ENDINGS: &[&str] = &["um", "o", "a"];
+
+/// The analysed other number of the analysed `term` of a loan word of
+/// [`SINGULAR_ENDINGS`], when the documents use it; its stem has at least four letters,
+/// so that "Daten" (`dat`) is no plural of "Datum".
+fn other_number(index: &Index, term: &str) -> Option<String> {
+    let used = |t: &String| index.backend.doc_freq(t) > 0;
+    let long_enough = |stem: &str| stem.chars().count() >= 4;
+    SINGULAR_ENDINGS
+        .iter()
+        .find_map(|ending| match term.strip_suffix(ending) {
+            Some(stem) => Some(stem.to_string()).filter(|s| long_enough(s) && used(s)),
+            None => Some(format!("{term}{ending}")).filter(|s| long_enough(term) && used(s)),
+        })
 }
 
 /// The key terms of an English topic: one per word, its forms the word's translations
 /// that occur in at most half of the passages; words that spell out a too-common
 /// abbreviation ("artificial intelligence" is `KI`) and words naming a state are left
 /// out, and so are translations that only frame the topic ("field" → `Feld`,
-/// [`is_topic_frame`]) unless nothing else is left. A word with no translation at all
+/// [`is_topic_frame`]) unless nothing else is left. Each weighs the IDF of its most
+/// common translation: a sentence with `Verwaltung` fulfils "administration" no more
+/// than it does the German topic word, though `Regierung` is rarer. A word with no
+/// translation at all
 /// ("whaling", but also "dedicated") is a key term no passage holds, weighing the mean
 /// IDF of the others: English has no capitals to tell a topic's nouns from its
 /// adjectives, so such a word neither vetoes the topic nor is ignored; "regulate
@@ -467,7 +500,7 @@ pub fn translated_key_terms(
             idf: forms
                 .iter()
                 .map(|f| index.backend.idf(f))
-                .fold(0.0, f32::max),
+                .fold(f32::INFINITY, f32::min),
             forms,
             with,
         })

@@ -344,23 +344,17 @@ impl Lexicon {
     ///   `Personal`);
     /// - a word it knows only as something other than a noun ("regional",
     ///   "explicitly") is left out, as a German topic's lower-case words are;
-    /// - a word without a vocabulary neighbour takes the dictionary's nouns the same
-    ///   way as a phrase ("civil" has the look-alikes `City` and `Cyber`, so the
-    ///   dictionary is asked only when the model finds nothing).
-    ///
-    /// `checked` (for the full-text search, not the comparison): where the dictionary
-    /// translates a word into nouns the documents use, a model neighbour counts only
-    /// when it is one of them (or the same word), else those nouns count: "administration"
-    /// is `Verwaltung` (and `Regierung`), not `Management`. It ranks the evidence higher
-    /// for English questions, but for a comparison the dictionary's other senses cite
-    /// more wrong states than it finds right ones (see the README).
+    /// - where it translates a word into nouns the documents use, a model neighbour
+    ///   counts only when it is one of them (or the same English word), else those
+    ///   nouns count, the same way as a phrase's: "administration" is `Verwaltung`
+    ///   (and `Regierung`), not `Management`; "staff" `Mitarbeiter`, `Personal`, not
+    ///   also `System`. A word it has no such nouns for keeps the model's neighbours.
     pub fn translate(
         &self,
         embedder: &Embedder,
         text: &str,
         dictionary: Option<&Dictionary>,
         in_documents: &dyn Fn(&str) -> bool,
-        checked: bool,
     ) -> Result<Vec<Translation>, EmbedError> {
         let words = content_words(text);
         let Phrases {
@@ -412,10 +406,8 @@ impl Lexicon {
                 });
             }
             // The dictionary's nouns: to check the neighbours with, or for want of any.
-            let unit = (checked || found.is_empty())
-                .then(|| dictionary.and_then(|d| dictionary_word(d, &word, in_documents)))
-                .flatten();
-            if checked && let Some(u) = &unit {
+            let unit = dictionary.and_then(|d| dictionary_word(d, &word, in_documents));
+            if let Some(u) = &unit {
                 let nouns: HashSet<String> = u.nouns.iter().flat_map(|n| analyze(n)).collect();
                 found.retain(|&j| {
                     nouns.contains(&self.terms[j]) || same_word(&word, &self.words[j])

@@ -445,6 +445,32 @@ fn a_hyphenated_topic_also_matches_its_parts_written_as_one_word() {
 }
 
 #[test]
+fn a_loan_word_matches_in_either_number() {
+    let mut engine = util::engine();
+    // The analyser keeps "Risiko" (`risiko`) and "Risiken" (`risik`) apart; asked either
+    // way, the comparison counts both and cites the same states.
+    let singular = compare(
+        &mut engine,
+        "Welche Länder nennen das Risiko der Diskriminierung?",
+    );
+    let plural = compare(
+        &mut engine,
+        "Welche Länder nennen die Risiken der Diskriminierung?",
+    );
+    for res in [&singular, &plural] {
+        for term in ["risiko", "risik"] {
+            assert!(
+                res.key_terms.iter().any(|t| t == term),
+                "{:?}",
+                res.key_terms
+            );
+        }
+    }
+    assert!(!found(&singular).is_empty());
+    assert_eq!(found(&singular), found(&plural));
+}
+
+#[test]
 fn a_topic_with_alternatives_finds_the_states_of_either() {
     let mut engine = util::engine();
     let mut states = |topic: &str| -> Vec<String> {
