@@ -13,6 +13,7 @@ use crate::answer::prompt;
 use crate::config::Config;
 use crate::embed::{EmbedError, Embedder};
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
+use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::dictionary::Dictionary;
 use crate::retrieve::lexicon::{Lexicon, Translation, english_verbs};
 use crate::retrieve::thesaurus::Thesaurus;
@@ -36,6 +37,8 @@ pub struct Engine {
     dictionary: Arc<OnceLock<Option<Dictionary>>>,
     /// The German thesaurus, read on first use and shared like the dictionary.
     thesaurus: Arc<OnceLock<Option<Thesaurus>>>,
+    /// The abbreviations the index's documents define, learned on first use.
+    abbreviations: OnceLock<Abbreviations>,
 }
 
 impl Engine {
@@ -47,6 +50,7 @@ impl Engine {
             lexicon: Mutex::new(None),
             dictionary: Arc::new(OnceLock::new()),
             thesaurus: Arc::new(OnceLock::new()),
+            abbreviations: OnceLock::new(),
         }
     }
 
@@ -59,6 +63,7 @@ impl Engine {
             lexicon: Mutex::new(None),
             dictionary: Arc::clone(&self.dictionary),
             thesaurus: Arc::clone(&self.thesaurus),
+            abbreviations: OnceLock::new(),
         }
     }
 
@@ -312,6 +317,7 @@ impl Engine {
             compare::OtherWords {
                 translations: &translations,
                 thesaurus: self.thesaurus(),
+                abbreviations: Some(self.abbreviations()),
             },
             &self.config.compare,
             judge.is_some(),
@@ -464,6 +470,14 @@ impl Engine {
                 )
             })
             .as_ref()
+    }
+
+    /// The abbreviations the documents define ("kleine und mittlere Unternehmen (KMU)"),
+    /// learned from their text on first use (some milliseconds).
+    pub fn abbreviations(&self) -> &Abbreviations {
+        self.abbreviations.get_or_init(|| {
+            Abbreviations::learn(self.index.store.docs.iter().map(|d| d.text.as_str()))
+        })
     }
 
     /// True once the vocabulary for English questions is there (false while it is

@@ -23,7 +23,9 @@
 //!    A hyphenated word's parts also match written as one word ("Start-ups":
 //!    "Startups"); a lower-case adjective after a hyphen is no noun ("KI-gestützter");
 //!    a loan word also matches in its other number, which the analyser keeps apart
-//!    ("Risiko", "Risiken": [`other_number`]).
+//!    ("Risiko", "Risiken": [`other_number`]); a long form the documents define an
+//!    abbreviation for is read with the abbreviation as an alternative ("kleine und
+//!    mittlere Unternehmen bzw. KMU", [`Abbreviations::as_alternatives`]).
 //!    A noun the documents do not use at all, not even as parts, leaves no finding
 //!    ([`Comparison::unknown`]), unless it is in an alternative or an example; a German
 //!    topic whose key terms all come from its examples ("etwa in Zentren oder
@@ -61,6 +63,7 @@ use crate::answer::extractive::{holds_term, is_frame_term};
 use crate::corpus::{StateCode, sentence};
 use crate::index::lexical::{LexicalFilter, analyze};
 use crate::index::{Index, IndexError};
+use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::compound::split_unknown_compounds;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
@@ -721,7 +724,8 @@ const MAX_VIEWS: usize = 16;
 /// ranges. The right one is the run of words after the connector and its stop words
 /// ("bzw. bei der Aufklärung" → "Aufklärung"); each left one the run before the
 /// connector or a comma, no longer than the right one ("Hochschulen" of "KI in Schulen,
-/// Hochschulen oder Kitas" is one of three). Stop words and commas end a run.
+/// Hochschulen oder Kitas" is one of three). Stop words and commas end a run, except
+/// "und" between adjectives ("Mittelstand bzw. kleine und mittlere Unternehmen").
 fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
     let bare = |w: &str| {
         w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/')
@@ -731,10 +735,22 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
         .iter()
         .map(|w| ALTERNATIVE.contains(&bare(w).as_str()))
         .collect();
-    let content: Vec<bool> = (0..words.len())
+    let mut content: Vec<bool> = (0..words.len())
         .map(|i| !connector[i] && !analyze(words[i]).is_empty())
         .collect();
     let ends_item: Vec<bool> = words.iter().map(|w| w.ends_with([',', ';'])).collect();
+    // "und" between two lower-case words (adjectives: "kleine und mittlere
+    // Unternehmen") joins them within one item; the run goes on through it.
+    let adjective: Vec<bool> = (0..words.len())
+        .map(|i| {
+            content[i] && !ends_item[i] && words[i].chars().next().is_some_and(char::is_lowercase)
+        })
+        .collect();
+    for i in 1..words.len().saturating_sub(1) {
+        if bare(words[i]) == "und" && adjective[i - 1] && adjective[i + 1] {
+            content[i] = true;
+        }
+    }
     let mut out = Vec::new();
     for c in (0..words.len()).filter(|&c| connector[c]) {
         let mut start = c + 1;
@@ -943,6 +959,9 @@ pub struct OtherWords<'a> {
     pub translations: &'a [Translation],
     /// German synonyms for a German topic's words ([`add_synonyms`]).
     pub thesaurus: Option<&'a Thesaurus>,
+    /// The abbreviations the documents define: a German topic's long form is read with
+    /// its abbreviation as an alternative ([`Abbreviations::as_alternatives`]).
+    pub abbreviations: Option<&'a Abbreviations>,
 }
 
 /// Compares the states on `topic`; `question` is what was asked (it tells the
@@ -962,10 +981,21 @@ pub fn compare(
     let OtherWords {
         translations,
         thesaurus,
+        abbreviations,
     } = words;
     let store = &index.store;
     let n = store.chunks.len();
     let english = needs_translation(question, topic);
+    let shown = topic;
+    // "kleine und mittlere Unternehmen" is read as "… Unternehmen bzw. KMU" where the
+    // documents define that abbreviation: a report writing "KMU" speaks of them.
+    let expanded = abbreviations
+        .filter(|_| !english)
+        .map(|a| (a.as_alternatives(question), a.as_alternatives(topic)));
+    let (question, topic) = match &expanded {
+        Some((q, t)) => (q.as_str(), t.as_str()),
+        None => (question, topic),
+    };
     let split;
     let mut unknown = Vec::new();
     let mut synonyms = Vec::new();
@@ -1122,7 +1152,7 @@ pub fn compare(
     }
     decide(&mut rows, policy);
     Ok(Comparison {
-        topic: topic.to_string(),
+        topic: shown.to_string(),
         key_terms: {
             let mut seen = HashSet::new();
             key.into_iter()
@@ -1317,6 +1347,11 @@ mod tests {
         assert_eq!(
             spans("KI in der Verwaltung, um Anträge oder Bescheide zu prüfen"),
             [["Anträge", "Bescheide"]]
+        );
+        // "und" between adjectives joins them in one alternative.
+        assert_eq!(
+            spans("den Mittelstand bzw. kleine und mittlere Unternehmen bei der Einführung"),
+            [["Mittelstand", "kleine und mittlere Unternehmen"]]
         );
         // Nothing to choose: no connector, or nothing after it.
         assert!(spans("KI in Schulen und Hochschulen").is_empty());

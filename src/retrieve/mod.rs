@@ -1,5 +1,6 @@
 //! Question → ranked passages: state detection, dense and lexical search, fusion.
 
+pub mod abbreviation;
 pub mod compound;
 pub mod dictionary;
 pub mod fuse;

@@ -471,6 +471,33 @@ fn a_loan_word_matches_in_either_number() {
 }
 
 #[test]
+fn a_long_form_counts_the_abbreviation_the_documents_define_for_it() {
+    let mut engine = util::engine();
+    // Both seeds define "kleine und mittlere Unternehmen (KMU)"; asked for them in any
+    // inflection, a report writing "KMU" speaks of them.
+    let kmu = engine
+        .abbreviations()
+        .spelled_out_in("kleinen und mittleren Unternehmen");
+    assert!(kmu.iter().any(|(a, _)| a.short == "KMU"), "{kmu:?}");
+    let res = compare(
+        &mut engine,
+        "Welche Länder helfen kleinen und mittleren Unternehmen bei der Einführung von KI?",
+    );
+    assert!(
+        res.key_terms.iter().any(|t| t == "kmu"),
+        "{:?}",
+        res.key_terms
+    );
+    assert_eq!(
+        res.topic, "helfen kleinen und mittleren Unternehmen bei der Einführung von KI",
+        "the topic is shown as asked"
+    );
+    let bw = res.rows.iter().find(|r| r.state == "BW").expect("BW row");
+    assert_eq!(bw.status, "finding", "{}", bw.finding);
+    assert!(bw.finding.contains("KMU"), "{}", bw.finding);
+}
+
+#[test]
 fn a_topic_with_alternatives_finds_the_states_of_either() {
     let mut engine = util::engine();
     let mut states = |topic: &str| -> Vec<String> {
