@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::embed::{EmbedError, Embedder};
 use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::abbreviation::Abbreviations;
+use crate::retrieve::compound::IndexTerms;
 use crate::retrieve::dictionary::Dictionary;
 use crate::retrieve::lexicon::{Lexicon, Translation, english_verbs};
 use crate::retrieve::thesaurus::Thesaurus;
@@ -39,6 +40,8 @@ pub struct Engine {
     thesaurus: Arc<OnceLock<Option<Thesaurus>>>,
     /// The abbreviations the index's documents define, learned on first use.
     abbreviations: OnceLock<Abbreviations>,
+    /// The analysed terms of the index's passages, learned on first use.
+    index_terms: OnceLock<IndexTerms>,
 }
 
 impl Engine {
@@ -51,6 +54,7 @@ impl Engine {
             dictionary: Arc::new(OnceLock::new()),
             thesaurus: Arc::new(OnceLock::new()),
             abbreviations: OnceLock::new(),
+            index_terms: OnceLock::new(),
         }
     }
 
@@ -64,6 +68,7 @@ impl Engine {
             dictionary: Arc::clone(&self.dictionary),
             thesaurus: Arc::clone(&self.thesaurus),
             abbreviations: OnceLock::new(),
+            index_terms: OnceLock::new(),
         }
     }
 
@@ -318,6 +323,7 @@ impl Engine {
                 translations: &translations,
                 thesaurus: self.thesaurus(),
                 abbreviations: Some(self.abbreviations()),
+                index_terms: Some(self.index_terms()),
             },
             &self.config.compare,
             judge.is_some(),
@@ -478,6 +484,13 @@ impl Engine {
         self.abbreviations.get_or_init(|| {
             Abbreviations::learn(self.index.store.docs.iter().map(|d| d.text.as_str()))
         })
+    }
+
+    /// The analysed terms of the passages, for a German comparison's words the documents
+    /// use only inside compounds; learned on first use.
+    pub fn index_terms(&self) -> &IndexTerms {
+        self.index_terms
+            .get_or_init(|| IndexTerms::learn(&self.index))
     }
 
     /// True once the vocabulary for English questions is there (false while it is

@@ -26,7 +26,9 @@
 //!    ("Risiko", "Risiken": [`other_number`]); a long form the documents define an
 //!    abbreviation for is read with the abbreviation as an alternative ("kleine und
 //!    mittlere Unternehmen bzw. KMU", [`Abbreviations::as_alternatives`]).
-//!    A noun the documents do not use at all, not even as parts, leaves no finding
+//!    A noun the documents use only inside compounds ("Haftung" in "Haftungsfragen",
+//!    [`IndexTerms::compounds_of`]) is a key term with those compounds as its forms;
+//!    a noun the documents do not use at all, not even as parts, leaves no finding
 //!    ([`Comparison::unknown`]), unless it is in an alternative or an example; a German
 //!    topic whose key terms all come from its examples ("etwa in Zentren oder
 //!    Projekten") or are frame words has none either.
@@ -61,10 +63,10 @@ use std::ops::Range;
 
 use crate::answer::extractive::{holds_term, is_frame_term};
 use crate::corpus::{StateCode, sentence};
-use crate::index::lexical::{LexicalFilter, analyze};
+use crate::index::lexical::{LexicalFilter, analyze, bm25_idf};
 use crate::index::{Index, IndexError};
 use crate::retrieve::abbreviation::Abbreviations;
-use crate::retrieve::compound::split_unknown_compounds;
+use crate::retrieve::compound::{IndexTerms, split_unknown_compounds};
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
 use crate::retrieve::query::named_documents;
@@ -187,7 +189,8 @@ pub struct Comparison {
     /// For an English topic: its words and their translations (empty for German).
     pub translations: Vec<Translation>,
     /// For a German topic: its nouns the documents never use, not even as the parts of
-    /// a compound ("KI-Assistenten", "ChatGPT"). With one, no state has a finding: the
+    /// a compound nor inside one ("KI-Dolmetscher", "ChatGPT"). With one, no state has a
+    /// finding: the
     /// topic's other words alone ("Verwaltung") would find what was not asked.
     pub unknown: Vec<String>,
     /// For a German topic: its words whose synonyms also count ([`add_synonyms`]).
@@ -231,8 +234,13 @@ pub struct KeyTerm {
 /// do not use counts as its parts ([`split_unknown_compounds`]), bound to the most
 /// specific of them ([`KeyTerm::with`]). `split` and `compounds` are the topic as
 /// [`split_unknown_compounds`] returns it.
-fn key_terms(index: &Index, split: &str, compounds: &[Vec<String>]) -> Vec<KeyTerm> {
-    let mut key = key_terms_of(index, split);
+fn key_terms(
+    index: &Index,
+    split: &str,
+    compounds: &[Vec<String>],
+    terms: Option<&IndexTerms>,
+) -> Vec<KeyTerm> {
+    let mut key = key_terms_of(index, split, terms);
     for parts in compounds {
         let terms: Vec<String> = parts.iter().flat_map(|p| analyze(p)).collect();
         // The part of largest IDF; of equals the first (in German the modifier narrows
@@ -356,7 +364,43 @@ fn add_synonyms(index: &Index, thesaurus: &Thesaurus, key: &mut [KeyTerm]) -> Ve
     added
 }
 
-fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
+/// Most compounds a key term the documents use only inside compounds lists as forms.
+const MAX_COMPOUND_FORMS: usize = 16;
+
+/// A key term for the analysed `term` that the documents use only inside compounds
+/// ("Haftung": `haftungsfrag`, `haftungsgrundsatz`, [`IndexTerms::compounds_of`]): the
+/// compounds are its other forms (for the full-text ranking; a sentence holds the term
+/// in them anyway, [`holds_term`]), their passages its document frequency. `None` when
+/// there is no such compound, or they are in more than half of the passages.
+fn inside_compounds(index: &Index, terms: &IndexTerms, term: String) -> Option<KeyTerm> {
+    let n = index.store.chunks.len() as u64;
+    let mut compounds: Vec<(u64, &str)> = terms
+        .compounds_of(&term)
+        .into_iter()
+        .map(|c| (index.backend.doc_freq(c), c))
+        .filter(|&(df, _)| df > 0)
+        .collect();
+    // A passage may hold several: the sum is at most their passages' number.
+    let df: u64 = compounds.iter().map(|&(df, _)| df).sum::<u64>().min(n);
+    if df == 0 || df > n / 2 {
+        return None;
+    }
+    compounds.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut forms = vec![term];
+    forms.extend(
+        compounds
+            .into_iter()
+            .take(MAX_COMPOUND_FORMS)
+            .map(|(_, c)| c.to_string()),
+    );
+    Some(KeyTerm {
+        idf: bm25_idf(n, df),
+        forms,
+        with: None,
+    })
+}
+
+fn key_terms_of(index: &Index, topic: &str, terms: Option<&IndexTerms>) -> Vec<KeyTerm> {
     let state_terms: HashSet<String> = detect_states(topic)
         .iter()
         .flat_map(|n| analyze(&n.phrase))
@@ -376,12 +420,15 @@ fn key_terms_of(index: &Index, topic: &str) -> Vec<KeyTerm> {
     let mut key: Vec<KeyTerm> = analyze(&source)
         .into_iter()
         .filter(|t| !state_terms.contains(t) && !joined.contains(t) && !common_alias.contains(t))
-        .filter(|t| (1..=half).contains(&index.backend.doc_freq(t)))
         .filter(|t| seen.insert(t.clone()))
-        .map(|t| KeyTerm {
-            idf: index.backend.idf(&t),
-            forms: vec![t],
-            with: None,
+        .filter_map(|t| match index.backend.doc_freq(&t) {
+            0 => terms.and_then(|terms| inside_compounds(index, terms, t)),
+            df if df <= half => Some(KeyTerm {
+                idf: index.backend.idf(&t),
+                forms: vec![t],
+                with: None,
+            }),
+            _ => None,
         })
         .collect();
     without_frame(&mut key);
@@ -523,11 +570,18 @@ pub fn translated_key_terms(
 
 /// The capitalised words of a German topic (`split`, unknown compounds already split
 /// into known parts) that no passage uses: every analysed term of the word has document
-/// frequency 0. Hyphenated words count part by part ("KI-Assistenten": "Assistenten").
+/// frequency 0, and no term of the documents holds it as a compound's head or first part
+/// (`terms`, [`IndexTerms::compounds_of`]: "Haftung" is in "Haftungsfragen").
+/// Hyphenated words count part by part ("KI-Assistenten": "Assistenten").
 /// The [`optional_words`] of `question` are left out: the other alternative is still a
 /// reading of the topic ([`views`]), and an example is no condition. So are words that
 /// only say what kind of answer is wanted ("konkrete Euro-Beträge", [`is_frame_term`]).
-fn unknown_nouns(index: &Index, split: &str, question: &str) -> Vec<String> {
+fn unknown_nouns(
+    index: &Index,
+    split: &str,
+    question: &str,
+    terms: Option<&IndexTerms>,
+) -> Vec<String> {
     let in_alternative = optional_words(question);
     let mut unknown: Vec<String> = Vec::new();
     for run in letter_runs(split) {
@@ -537,10 +591,13 @@ fn unknown_nouns(index: &Index, split: &str, question: &str) -> Vec<String> {
         {
             continue;
         }
-        let terms = analyze(run);
-        if !terms.is_empty()
-            && !terms.iter().any(|t| is_frame_term(t))
-            && terms.iter().all(|t| index.backend.doc_freq(t) == 0)
+        let analysed = analyze(run);
+        if !analysed.is_empty()
+            && !analysed.iter().any(|t| is_frame_term(t))
+            && analysed.iter().all(|t| {
+                index.backend.doc_freq(t) == 0
+                    && terms.is_none_or(|terms| terms.compounds_of(t).is_empty())
+            })
         {
             unknown.push(run.to_string());
         }
@@ -962,6 +1019,10 @@ pub struct OtherWords<'a> {
     /// The abbreviations the documents define: a German topic's long form is read with
     /// its abbreviation as an alternative ([`Abbreviations::as_alternatives`]).
     pub abbreviations: Option<&'a Abbreviations>,
+    /// The documents' terms: a German topic's noun they use only inside compounds
+    /// ("Haftung" in "Haftungsfragen") is a key term, not an unknown word
+    /// ([`IndexTerms::compounds_of`]).
+    pub index_terms: Option<&'a IndexTerms>,
 }
 
 /// Compares the states on `topic`; `question` is what was asked (it tells the
@@ -982,6 +1043,7 @@ pub fn compare(
         translations,
         thesaurus,
         abbreviations,
+        index_terms,
     } = words;
     let store = &index.store;
     let n = store.chunks.len();
@@ -1007,8 +1069,8 @@ pub fn compare(
     } else {
         let compounds;
         (split, compounds) = split_unknown_compounds(index, topic);
-        unknown = unknown_nouns(index, &split, question);
-        let mut key = key_terms(index, &split, &compounds);
+        unknown = unknown_nouns(index, &split, question, index_terms);
+        let mut key = key_terms(index, &split, &compounds, index_terms);
         if let Some(thesaurus) = thesaurus {
             synonyms = add_synonyms(index, thesaurus, &mut key);
         }

@@ -446,11 +446,9 @@ pub fn hyphen_joins(text: &str) -> HashSet<String> {
     joined
 }
 
-/// Shortest term that also matches as the head or the first part of a compound.
-pub const MIN_COMPOUND_PART: usize = 5;
-/// Shortest modifier and head when a compound term is matched part by part.
+pub use crate::index::lexical::{MIN_COMPOUND_PART, MIN_HEAD, in_compound};
+/// Shortest modifier when a compound term is matched part by part.
 const MIN_MODIFIER: usize = 3;
-const MIN_HEAD: usize = 4;
 
 /// True when the analysed words of a text hold `term`: as a word, or (for a term of at
 /// least [`MIN_COMPOUND_PART`] letters) as the head or the first part of a German
@@ -458,14 +456,7 @@ const MIN_HEAD: usize = 4;
 /// part needs a head of [`MIN_HEAD`] letters or more after it: `schul` ("Schulen") is not
 /// in `schulung`, whose rest is a suffix.
 pub fn holds_term(words: &HashSet<String>, term: &str) -> bool {
-    words.contains(term)
-        || (term.chars().count() >= MIN_COMPOUND_PART
-            && words.iter().any(|w| {
-                w.len() > term.len()
-                    && (w.ends_with(term)
-                        || w.strip_prefix(term)
-                            .is_some_and(|r| r.chars().count() >= MIN_HEAD))
-            }))
+    words.contains(term) || words.iter().any(|w| in_compound(w, term))
 }
 
 /// True when the analysed words of a text support a focus term: [`holds_term`]; the term

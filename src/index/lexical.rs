@@ -418,6 +418,26 @@ pub const MIN_SPLIT_PART: usize = 4;
 /// Longest word [`split_compound`] tries to split (longer input is not a German word).
 const MAX_SPLIT_WORD: usize = 64;
 
+/// Shortest term that also matches as the head or the first part of a compound.
+pub const MIN_COMPOUND_PART: usize = 5;
+/// Shortest head after a compound's first part (and when a compound term is matched part
+/// by part).
+pub const MIN_HEAD: usize = 4;
+
+/// True when the analysed `word` is a compound with the analysed `term` (of at least
+/// [`MIN_COMPOUND_PART`] letters) as its head or its first part: `haftung` in
+/// `haftungsfrag`, `zentr` in `exzellenzzentr`. A first part needs a head of
+/// [`MIN_HEAD`] letters or more after it: `schul` ("Schulen") is not in `schulung`,
+/// whose rest is a suffix.
+pub fn in_compound(word: &str, term: &str) -> bool {
+    term.chars().count() >= MIN_COMPOUND_PART
+        && word.len() > term.len()
+        && (word.ends_with(term)
+            || word
+                .strip_prefix(term)
+                .is_some_and(|r| r.chars().count() >= MIN_HEAD))
+}
+
 /// Splits a German compound the documents do not use into parts they do:
 /// `Hochwasserwarnungen` → `hochwasser`, `warnungen`; `Verwaltungsbeschäftigte` →
 /// `verwaltung`, `beschäftigte` (a linking `s`, `es`, `n` or `en` is dropped from a

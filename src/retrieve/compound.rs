@@ -7,8 +7,51 @@
 //! **Invariant:** a word is split only when the documents do not use it and use every
 //! part ([`split_compound`]); other text is returned unchanged.
 
+use std::collections::HashSet;
+
 use crate::index::Index;
-use crate::index::lexical::{analyze, split_compound};
+use crate::index::lexical::{analyze, analyze_with, analyzer, in_compound, split_compound};
+
+/// The analysed terms of the documents' passages, each once: what a word the documents
+/// use only inside compounds is looked up in ([`IndexTerms::compounds_of`]). Learned by
+/// the engine once per index, from the store's text (any backend).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexTerms(Vec<String>);
+
+impl IndexTerms {
+    /// The terms of every passage's indexed text (header and text).
+    pub fn learn(index: &Index) -> IndexTerms {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut analyzer = analyzer();
+        for i in 0..index.store.chunks.len() {
+            seen.extend(analyze_with(&mut analyzer, &index.store.indexed_text(i)));
+        }
+        let mut terms: Vec<String> = seen.into_iter().collect();
+        terms.sort();
+        IndexTerms(terms)
+    }
+
+    /// How many distinct terms there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the documents hold no term.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The terms that hold the analysed `term` as their head or first part
+    /// ([`in_compound`]): "Haftung", which the seeds use only in "Haftungsfragen" and
+    /// "Haftungsgrundsätze", is `haftungsfrag`, `haftungsgrundsatz`.
+    pub fn compounds_of(&self, term: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|w| in_compound(w, term))
+            .map(String::as_str)
+            .collect()
+    }
+}
 
 /// `text` with each capitalised word the documents do not use, but whose parts they
 /// do, written as those parts ("KI für Hochwasserwarnungen" → "KI für Hochwasser
