@@ -190,8 +190,8 @@ pub struct Comparison {
     pub translations: Vec<Translation>,
     /// For a German topic: its nouns the documents never use, not even as the parts of
     /// a compound nor inside one ("KI-Dolmetscher", "ChatGPT"). With one, no state has a
-    /// finding: the
-    /// topic's other words alone ("Verwaltung") would find what was not asked.
+    /// finding: the topic's other words alone ("Verwaltung") would find what was not
+    /// asked.
     pub unknown: Vec<String>,
     /// For a German topic: its words whose synonyms also count ([`add_synonyms`]).
     pub synonyms: Vec<Synonyms>,
@@ -218,7 +218,9 @@ impl Comparison {
 pub struct KeyTerm {
     /// The analysed forms, best first.
     pub forms: Vec<String>,
-    /// Inverse document frequency (the largest of the forms').
+    /// Inverse document frequency: the word's own (German); of its most common
+    /// translation (English); of its compounds' passages together, for a word the
+    /// documents use only inside compounds.
     pub idf: f32,
     /// For a part of a compound the documents do not use ([`split_unknown_compounds`]):
     /// the compound's most specific part, without which this one does not count
