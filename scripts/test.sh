@@ -75,14 +75,15 @@ target/release/belegt eval --file tests/fixtures/compare.jsonl \
 # 0.45 / 0.09, final unchanged. With whole-topic sentences (2026-12-07): final 0.49 / 0.21;
 # with compound parts for English phrases (final's one English question): 0.46 / 0.19.
 # 2026-12-07 (stop 27): a loan word in either number, holdout 0.45 / 0.16; with the
-# abbreviations the documents define ("… bzw. KMU"), 0.53 / 0.14.
+# abbreviations the documents define ("… bzw. KMU"), 0.53 / 0.14; with the whole
+# "IT-Dienstleister" (not `dienstleist`), final 0.46 / 0.11.
 echo "== comparison on tests/fixtures/compare-holdout.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-holdout.jsonl \
   --require 'compare_state_recall>=0.45' --require 'compare_wrong_states<=0.15' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.15'
 echo "== comparison on tests/fixtures/compare-final.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
-  --require 'compare_state_recall>=0.4' --require 'compare_wrong_states<=0.22' \
+  --require 'compare_state_recall>=0.4' --require 'compare_wrong_states<=0.16' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.25'
 
 # The German comparison questions of the four sets above, asked in English (written

@@ -21,7 +21,9 @@
 //!    "Hochwasser", "Warnungen"); its other parts count only next to its most specific
 //!    one (largest IDF), so "Förderung" alone says nothing on "Mittelstandsförderung".
 //!    A hyphenated word's parts also match written as one word ("Start-ups":
-//!    "Startups"); a lower-case adjective after a hyphen is no noun ("KI-gestützter");
+//!    "Startups"), and one whose first part the analyser drops is that word alone
+//!    ("IT-Dienstleister", not `dienstleist` of "Dienstleistungen"); a lower-case
+//!    adjective after a hyphen is no noun ("KI-gestützter");
 //!    a loan word also matches in its other number, which the analyser keeps apart
 //!    ("Risiko", "Risiken": [`other_number`]); a long form the documents define an
 //!    abbreviation for is read with the abbreviation as an alternative ("kleine und
@@ -442,16 +444,28 @@ fn key_terms_of(index: &Index, topic: &str, terms: Option<&IndexTerms>) -> Vec<K
             .filter(|p| !p.is_empty())
             .collect();
         for pair in parts.windows(2) {
-            let (Some(a), Some(b)) = (analyze(pair[0]).pop(), analyze(pair[1]).pop()) else {
-                continue;
-            };
             let together = analyze(&format!("{}{}", pair[0], pair[1]).to_lowercase());
             let Some(one) = together.into_iter().next() else {
                 continue;
             };
-            if index.backend.doc_freq(&one) == 0 {
+            let df = index.backend.doc_freq(&one);
+            if df == 0 {
                 continue;
             }
+            let (Some(a), Some(b)) = (analyze(pair[0]).pop(), analyze(pair[1]).pop()) else {
+                // A first part the analyser drops ("IT", "E") narrows the head all the
+                // same: "IT-Dienstleister" are no "Dienstleistungen" (both `dienstleist`),
+                // so the whole word is the key term where the documents use it.
+                if let Some(b) = analyze(pair[1]).pop()
+                    && analyze(pair[0]).is_empty()
+                    && df <= half
+                    && let Some(k) = key.iter_mut().find(|k| k.forms[0] == b)
+                {
+                    k.idf = index.backend.idf(&one);
+                    k.forms = vec![one];
+                }
+                continue;
+            };
             for k in key
                 .iter_mut()
                 .filter(|k| k.forms[0] == a || k.forms[0] == b)

@@ -462,6 +462,19 @@ fn a_hyphenated_topic_also_matches_its_parts_written_as_one_word() {
 }
 
 #[test]
+fn a_first_part_the_analyser_drops_still_narrows_the_word() {
+    let mut engine = util::engine();
+    // "IT" is no term of its own, yet "IT-Dienstleister" are no "Dienstleistungen" (both
+    // `dienstleist`): the whole word, which the reports write, is the key term.
+    let res = compare(&mut engine, "Welche Länder nennen IT-Dienstleister?");
+    assert_eq!(res.key_terms, ["itdienstleist"]);
+    assert!(!found(&res).is_empty());
+    for row in res.rows.iter().filter(|r| r.status == "finding") {
+        assert!(row.finding.contains("IT-Dienstleister"), "{}", row.finding);
+    }
+}
+
+#[test]
 fn a_loan_word_matches_in_either_number() {
     let mut engine = util::engine();
     // The analyser keeps "Risiko" (`risiko`) and "Risiken" (`risik`) apart; asked either
