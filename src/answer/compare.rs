@@ -25,7 +25,8 @@
 //!    ("IT-Dienstleister", not `dienstleist` of "Dienstleistungen"); a lower-case
 //!    adjective after a hyphen is no noun ("KI-gestützter");
 //!    a loan word also matches in its other number, which the analyser keeps apart
-//!    ("Risiko", "Risiken": [`other_number`]); a long form the documents define an
+//!    ("Risiko", "Risiken": [`other_number`]), and a plural in "-eln" the documents do
+//!    not use its singular ("Gütesiegeln": [`singular_of_eln`]); a long form the documents define an
 //!    abbreviation for is read with the abbreviation as an alternative ("kleine und
 //!    mittlere Unternehmen bzw. KMU", [`Abbreviations::as_alternatives`]).
 //!    A noun the documents use only inside compounds ("Haftung" in "Haftungsfragen",
@@ -426,7 +427,14 @@ fn key_terms_of(index: &Index, topic: &str, terms: Option<&IndexTerms>) -> Vec<K
         .filter(|t| !state_terms.contains(t) && !joined.contains(t) && !common_alias.contains(t))
         .filter(|t| seen.insert(t.clone()))
         .filter_map(|t| match index.backend.doc_freq(&t) {
-            0 => terms.and_then(|terms| inside_compounds(index, terms, t)),
+            0 => match singular_of_eln(index, &t) {
+                Some(singular) => Some(KeyTerm {
+                    idf: index.backend.idf(&singular),
+                    forms: vec![singular, t],
+                    with: None,
+                }),
+                None => terms.and_then(|terms| inside_compounds(index, terms, t)),
+            },
             df if df <= half => Some(KeyTerm {
                 idf: index.backend.idf(&t),
                 forms: vec![t],
@@ -485,6 +493,15 @@ fn key_terms_of(index: &Index, topic: &str, terms: Option<&IndexTerms>) -> Vec<K
         }
     }
     key
+}
+
+/// The analysed singular of a plural in "-eln" that the analyser leaves whole
+/// ("Gütesiegeln" is `gutesiegeln`, "Gütesiegel" `gutesiegel`; "Mitteln", "Regeln"),
+/// when the documents use the singular and not the plural form.
+fn singular_of_eln(index: &Index, term: &str) -> Option<String> {
+    let stem = term.strip_suffix('n')?;
+    (stem.ends_with("el") && stem.chars().count() >= 4 && index.backend.doc_freq(stem) > 0)
+        .then(|| stem.to_string())
 }
 
 /// Endings of a loan word's singular that its plural replaces by "-en", which the
@@ -612,6 +629,7 @@ fn unknown_nouns(
             && !analysed.iter().any(|t| is_frame_term(t))
             && analysed.iter().all(|t| {
                 index.backend.doc_freq(t) == 0
+                    && singular_of_eln(index, t).is_none()
                     && terms.is_none_or(|terms| terms.compounds_of(t).is_empty())
             })
         {
@@ -1122,12 +1140,15 @@ pub fn compare(
         .flat_map(|t| t.written.iter().map(String::as_str))
         .collect();
     let (lexical_query, lexical_weight) = match (english, translated.is_empty()) {
-        // A German topic with its hyphen variants ("Start-ups" also as "Startups").
+        // A German topic with the forms of its key terms it does not write: hyphen
+        // variants ("Start-ups" also as "Startups"), the singular of "Gütesiegeln", …
         (false, _) => {
             let mut query = topic_words.to_string();
+            let written: HashSet<String> = analyze(topic_words).into_iter().collect();
             let mut variants: Vec<&str> = key
                 .iter()
-                .flat_map(|k| k.forms.iter().skip(1).map(String::as_str))
+                .flat_map(|k| k.forms.iter().map(String::as_str))
+                .filter(|f| !written.contains(*f))
                 .collect();
             variants.dedup();
             for v in variants {

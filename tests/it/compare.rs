@@ -462,6 +462,26 @@ fn a_hyphenated_topic_also_matches_its_parts_written_as_one_word() {
 }
 
 #[test]
+fn a_plural_in_eln_matches_its_singular() {
+    let mut engine = util::engine();
+    // The analyser leaves "Gütesiegeln" whole (`gutesiegeln`); Saxony writes
+    // "Gütesiegel". The plural is no unknown word, and the singular is searched for.
+    let res = compare(
+        &mut engine,
+        "Welche Länder arbeiten mit Gütesiegeln für KI?",
+    );
+    assert!(res.unknown_terms.is_empty(), "{:?}", res.unknown_terms);
+    assert!(
+        res.key_terms.iter().any(|t| t == "gutesiegel"),
+        "{:?}",
+        res.key_terms
+    );
+    let sn = res.rows.iter().find(|r| r.state == "SN").expect("SN row");
+    assert_eq!(sn.status, "finding", "{}", sn.finding);
+    assert!(sn.finding.contains("Gütesiegel"), "{}", sn.finding);
+}
+
+#[test]
 fn a_first_part_the_analyser_drops_still_narrows_the_word() {
     let mut engine = util::engine();
     // "IT" is no term of its own, yet "IT-Dienstleister" are no "Dienstleistungen" (both
