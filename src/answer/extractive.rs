@@ -446,7 +446,8 @@ pub fn hyphen_joins(text: &str) -> HashSet<String> {
     joined
 }
 
-pub use crate::index::lexical::{MIN_COMPOUND_PART, MIN_HEAD, in_compound};
+pub use crate::index::lexical::MIN_COMPOUND_PART;
+use crate::index::lexical::{MIN_HEAD, in_compound};
 /// Shortest modifier when a compound term is matched part by part.
 const MIN_MODIFIER: usize = 3;
 
