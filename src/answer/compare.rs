@@ -460,19 +460,19 @@ fn key_terms_of(index: &Index, topic: &str, terms: Option<&IndexTerms>) -> Vec<K
             if df == 0 {
                 continue;
             }
-            let (Some(a), Some(b)) = (analyze(pair[0]).pop(), analyze(pair[1]).pop()) else {
+            let (a, b) = match (analyze(pair[0]).pop(), analyze(pair[1]).pop()) {
+                (Some(a), Some(b)) => (a, b),
                 // A first part the analyser drops ("IT", "E") narrows the head all the
                 // same: "IT-Dienstleister" are no "Dienstleistungen" (both `dienstleist`),
                 // so the whole word is the key term where the documents use it.
-                if let Some(b) = analyze(pair[1]).pop()
-                    && analyze(pair[0]).is_empty()
-                    && df <= half
-                    && let Some(k) = key.iter_mut().find(|k| k.forms[0] == b)
-                {
-                    k.idf = index.backend.idf(&one);
-                    k.forms = vec![one];
+                (None, Some(b)) if df <= half => {
+                    if let Some(k) = key.iter_mut().find(|k| k.forms[0] == b) {
+                        k.idf = index.backend.idf(&one);
+                        k.forms = vec![one];
+                    }
+                    continue;
                 }
-                continue;
+                _ => continue,
             };
             for k in key
                 .iter_mut()
@@ -530,13 +530,12 @@ fn other_number(index: &Index, term: &str) -> Option<String> {
 /// [`is_topic_frame`]) unless nothing else is left. Each weighs the IDF of its most
 /// common translation: a sentence with `Verwaltung` fulfils "administration" no more
 /// than it does the German topic word, though `Regierung` is rarer. A word with no
-/// translation at all
-/// ("whaling", but also "dedicated") is a key term no passage holds, weighing the mean
-/// IDF of the others: English has no capitals to tell a topic's nouns from its
-/// adjectives, so such a word neither vetoes the topic nor is ignored; "regulate
-/// whaling in Antarctica" (one of three translated) has no finding, "dedicated research
-/// centres" (two of three) can. A word among the [`optional_words`] of `question` (an
-/// alternative, an example) may lack one.
+/// translation at all ("whaling", but also "dedicated") is a key term no passage holds,
+/// weighing the mean IDF of the others: English has no capitals to tell a topic's nouns
+/// from its adjectives, so such a word neither vetoes the topic nor is ignored;
+/// "regulate whaling in Antarctica" (one of three translated) has no finding,
+/// "dedicated research centres" (two of three) can. A word among the [`optional_words`]
+/// of `question` (an alternative, an example) may lack one.
 pub fn translated_key_terms(
     index: &Index,
     question: &str,

@@ -13,7 +13,9 @@
 
 use std::ops::Range;
 
-use crate::index::lexical::analyze;
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::index::lexical::{analyze_with, analyzer};
 
 /// Words a long form may hold that its abbreviation has no letter for.
 const FUNCTION_WORDS: &[&str] = &[
@@ -63,11 +65,6 @@ impl Abbreviations {
         Abbreviations(found)
     }
 
-    /// How many there are.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// True when the documents define none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -77,8 +74,12 @@ impl Abbreviations {
     /// whitespace-separated words it takes ("kleine und mittlere Unternehmen" in "den
     /// Mittelstand bzw. kleine und mittlere Unternehmen bei …").
     pub fn spelled_out_in(&self, text: &str) -> Vec<(&Abbreviation, Range<usize>)> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
         let words: Vec<String> = text.split_whitespace().map(bare).collect();
-        let terms: Vec<String> = words.iter().map(|w| term(w)).collect();
+        let mut analyzer = analyzer();
+        let terms: Vec<String> = words.iter().map(|w| term(&mut analyzer, w)).collect();
         let mut out = Vec::new();
         for a in &self.0 {
             for start in 0..words.len() {
@@ -138,8 +139,8 @@ fn is_function_word(word: &str) -> bool {
 }
 
 /// A word's analysed form (its first term), else the word itself.
-fn term(word: &str) -> String {
-    analyze(word)
+fn term(analyzer: &mut TextAnalyzer, word: &str) -> String {
+    analyze_with(analyzer, word)
         .into_iter()
         .next()
         .unwrap_or_else(|| word.to_string())
@@ -205,13 +206,14 @@ fn definition(short: &str, before: &[&str]) -> Option<Abbreviation> {
         if !w.starts_with(letter) {
             return None;
         }
-        long.push(term(&w));
+        long.push(w);
         want.next();
     }
     if want.peek().is_some() {
         return None;
     }
-    long.reverse();
+    let mut analyzer = analyzer();
+    let long: Vec<String> = long.iter().rev().map(|w| term(&mut analyzer, w)).collect();
     Some(Abbreviation {
         short: short.to_string(),
         long,

@@ -31,16 +31,6 @@ impl IndexTerms {
         IndexTerms(terms)
     }
 
-    /// How many distinct terms there are.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True when the documents hold no term.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The terms that hold the analysed `term` as their head or first part
     /// ([`in_compound`]): "Haftung", which the seeds use only in "Haftungsfragen" and
     /// "Haftungsgrundsätze", is `haftungsfrag`, `haftungsgrundsatz`.
