@@ -567,11 +567,14 @@ pub fn translated_key_terms(
                 .collect()
         })
         .collect();
-    // A translation that only frames the topic ("role" → `Rolle`, "field" → `Feld`) is
-    // no condition, as in a German topic.
+    // A word that only frames the topic ("role" → `Rolle`, "field" → `Feld`,
+    // "applications" → `Anwendungen`) is no condition, as in a German topic; nor are
+    // its other senses (`Bewerbung`).
     if forms.iter().flatten().any(|f| !is_topic_frame(f)) {
         for word in &mut forms {
-            word.retain(|f| !is_topic_frame(f));
+            if word.iter().any(|f| is_topic_frame(f)) {
+                word.clear();
+            }
         }
     }
     let mut key: Vec<KeyTerm> = forms

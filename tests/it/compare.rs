@@ -329,6 +329,20 @@ fn words_that_frame_the_topic_are_no_key_terms() {
         res.key_terms,
         res.translations
     );
+    // A word one of whose senses frames the topic is no condition in its other senses
+    // either: "applications" (`Anwendungen`) is not `Bewerbung`.
+    let res = compare(
+        &mut engine,
+        "Which states plan AI applications for agriculture?",
+    );
+    assert!(
+        res.translations
+            .iter()
+            .any(|t| t.word == "applications" && t.terms.iter().any(|w| w == "Bewerbung")),
+        "{:?}",
+        res.translations
+    );
+    assert_eq!(res.key_terms, ["landwirtschaft"], "{:?}", res.translations);
 }
 
 #[test]
