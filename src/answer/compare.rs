@@ -678,10 +678,15 @@ fn example_words(question: &str) -> HashSet<String> {
     for from in examples(&words) {
         // An example list runs on through "A, B oder C": to the end of its alternatives.
         let mut end = clause_end(&words, from);
+        // Words without a term ("IT" of "IT associations") may open the next item.
+        let mut next = end;
+        while words.get(next).is_some_and(|w| analyze(w).is_empty()) {
+            next += 1;
+        }
         for conjuncts in &alternatives {
             if conjuncts
                 .first()
-                .is_some_and(|r| r.start <= end && r.start >= from)
+                .is_some_and(|r| r.start <= next && r.start >= from)
             {
                 end = end.max(conjuncts.last().map_or(end, |r| r.end));
             }
@@ -717,6 +722,23 @@ fn only_examples(index: &Index, question: &str, topic: &str, key: &[KeyTerm]) ->
             .iter()
             .any(|f| head_terms.contains(f) && !is_frame_term(f))
     })
+}
+
+/// [`only_examples`] for an English topic: no key term holds a translation of a word
+/// outside the examples of `question` ("cooperate with other states on AI, for example
+/// in joint centres or projects": only `Zentrum` and `Projekt`).
+fn only_translated_examples(question: &str, translations: &[Translation], key: &[KeyTerm]) -> bool {
+    let examples = example_words(question);
+    if examples.is_empty() || key.is_empty() {
+        return false;
+    }
+    let head: HashSet<&String> = translations
+        .iter()
+        .filter(|t| !letter_runs(&t.english).all(|w| examples.contains(&w.to_lowercase())))
+        .flat_map(|t| &t.terms)
+        .collect();
+    !key.iter()
+        .any(|k| k.forms.is_empty() || k.forms.iter().any(|f| head.contains(f)))
 }
 
 /// Words that introduce examples ("Sprachmodelle wie LLaMA"): what follows them is no
@@ -1112,7 +1134,12 @@ pub fn compare(
         }
         (key, split.as_str())
     };
-    if !unknown.is_empty() || (!english && only_examples(index, question, topic, &key)) {
+    let only_examples = if english {
+        only_translated_examples(question, translations, &key)
+    } else {
+        only_examples(index, question, topic, &key)
+    };
+    if !unknown.is_empty() || only_examples {
         key.clear();
         synonyms.clear();
     }

@@ -348,7 +348,9 @@ impl Lexicon {
     ///   counts only when it is one of them (or the same English word), else those
     ///   nouns count, the same way as a phrase's: "administration" is `Verwaltung`
     ///   (and `Regierung`), not `Management`; "staff" `Mitarbeiter`, `Personal`, not
-    ///   also `System`. A word it has no such nouns for keeps the model's neighbours.
+    ///   also `System`. Where the only neighbours are English words of the documents,
+    ///   the nouns count beside them: "centres" is `Center` and `Zentrum`. A word it
+    ///   has no such nouns for keeps the model's neighbours.
     pub fn translate(
         &self,
         embedder: &Embedder,
@@ -395,6 +397,8 @@ impl Lexicon {
         let (word_vectors, phrase_vectors) = vectors.split_at(single.len());
         let mut out: Vec<Translation> = Vec::new();
         let mut fallback: Vec<Unit> = Vec::new();
+        // The English words of the documents each fallback unit keeps.
+        let mut own: Vec<Vec<usize>> = Vec::new();
         for (word, v) in single.into_iter().zip(word_vectors) {
             let mut found = self.nearest(v);
             // An English word of the documents is a translation only of itself ("data"
@@ -413,10 +417,15 @@ impl Lexicon {
                     nouns.contains(&self.terms[j]) || same_word(&word, &self.words[j])
                 });
             }
-            if found.is_empty()
+            // No neighbour, or only the English word itself ("centres": `Center`): the
+            // dictionary's nouns count (`Zentren`), beside that word.
+            if found
+                .iter()
+                .all(|&j| dictionary.is_some_and(|d| d.is_english_only(&self.words[j])))
                 && let Some(unit) = unit
             {
                 fallback.push(unit);
+                own.push(found);
                 continue;
             }
             out.push(Translation {
@@ -433,12 +442,22 @@ impl Lexicon {
         } else {
             embedder.embed_queries(&fallback_texts, BATCH)?
         };
-        for (units, vectors) in [(phrases, phrase_vectors), (fallback, &fallback_vectors[..])] {
+        let none = vec![Vec::new(); phrases.len()];
+        for (units, vectors, own) in [
+            (phrases, phrase_vectors, none),
+            (fallback, &fallback_vectors[..], own),
+        ] {
             let mut at = 0;
-            for unit in units {
+            for (unit, own) in units.into_iter().zip(own) {
                 let n = 1 + unit.nouns.len();
-                let (terms, written) = nearest_nouns(&unit, &vectors[at..at + n]);
+                let (mut terms, mut written) = nearest_nouns(&unit, &vectors[at..at + n]);
                 at += n;
+                for j in own {
+                    if !terms.contains(&self.terms[j]) {
+                        terms.insert(0, self.terms[j].clone());
+                        written.insert(0, self.words[j].clone());
+                    }
+                }
                 out.push(Translation {
                     word: unit.words[0].clone(),
                     english: unit.phrase,

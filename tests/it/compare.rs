@@ -169,6 +169,23 @@ fn an_example_never_stands_for_the_topic() {
         "Welche Länder engagieren sich, etwa mit Projekten oder Zentren?",
     );
     assert_eq!(examples.counts.finding, 0, "{:?}", examples.key_terms);
+    // The same in English, where an example list may go on through an item that opens
+    // with a word without a term ("IT associations").
+    let examples = compare(
+        &mut engine,
+        "Which states cooperate, for example in joint centres, IT associations or projects?",
+    );
+    assert!(
+        examples.translations.iter().any(|t| t.word == "projects"),
+        "{:?}",
+        examples.translations
+    );
+    assert_eq!(examples.counts.finding, 0, "{:?}", examples.rows);
+    let plain = compare(
+        &mut engine,
+        "Which states cooperate in joint centres, IT associations or projects?",
+    );
+    assert!(plain.counts.finding >= 3, "{:?}", plain.key_terms);
 }
 
 #[test]
@@ -833,6 +850,20 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
             && !lessons.terms.iter().any(|t| t == "Learning"),
         "{:?}",
         lessons.terms
+    );
+    // An English word the documents use ("Center") also takes the dictionary's German
+    // nouns: the reports write "Zentrum" far more often.
+    let res = compare(&mut engine, "Which states open AI centres?");
+    let centres = res
+        .translations
+        .iter()
+        .find(|t| t.word == "centres")
+        .expect("centres translated");
+    assert!(
+        centres.terms.iter().any(|t| t == "Center")
+            && centres.terms.iter().any(|t| t.starts_with("Zentr")),
+        "{:?}",
+        centres.terms
     );
 
     // The lexical ranking of an English question searches its German terms.
