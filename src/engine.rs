@@ -16,7 +16,7 @@ use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::compound::IndexTerms;
 use crate::retrieve::dictionary::Dictionary;
-use crate::retrieve::lexicon::{Lexicon, Translation, english_verbs};
+use crate::retrieve::lexicon::{Lexicon, Translation, Usage, english_verbs};
 use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
@@ -369,12 +369,17 @@ impl Engine {
     ) -> Result<Vec<Translation>, EmbedError> {
         let backend = &self.index.backend;
         let dictionary = self.dictionary();
-        let mut translations = lexicon.translate(&self.embedder, text, dictionary, &|term| {
-            backend.doc_freq(term) > 0
-        })?;
+        let index_terms = self.index_terms();
+        let as_word = |term: &str| backend.doc_freq(term) > 0;
+        // The comparison's key term for a noun used only inside compounds lists those
+        // compounds.
+        let in_compounds = |term: &str| as_word(term) || !index_terms.compounds_of(term).is_empty();
+        let usage = Usage {
+            as_word: &as_word,
+            in_compounds: &in_compounds,
+        };
         let verbs = english_verbs(question, dictionary);
-        translations.retain(|t| !verbs.contains(&t.word));
-        Ok(translations)
+        lexicon.translate(&self.embedder, text, dictionary, &verbs, &usage)
     }
 
     /// The vocabulary when it is there without embedding it: already loaded, or kept

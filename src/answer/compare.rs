@@ -541,6 +541,7 @@ pub fn translated_key_terms(
     question: &str,
     topic: &str,
     translations: &[Translation],
+    terms: Option<&IndexTerms>,
 ) -> Vec<KeyTerm> {
     let half = (index.store.chunks.len() / 2) as u64;
     let mut skip = common_alias_words(index, topic, half);
@@ -556,17 +557,29 @@ pub fn translated_key_terms(
         .count();
     let mut seen = HashSet::new();
     let bound: Vec<Option<String>> = wanted.iter().map(|t| t.with.clone()).collect();
-    let mut forms: Vec<Vec<String>> = wanted
+    // Each word's forms, and the IDF of its most common one. A translation the
+    // documents use only inside compounds ("road construction" → `Straßenbau`, in
+    // "Landesstraßenbau") counts by those compounds ([`inside_compounds`]).
+    let (mut forms, idfs): (Vec<Vec<String>>, Vec<f32>) = wanted
         .into_iter()
         .map(|t| {
-            t.terms
-                .iter()
-                .filter(|f| (1..=half).contains(&index.backend.doc_freq(f)))
-                .filter(|f| seen.insert((*f).clone()))
-                .cloned()
-                .collect()
+            let mut forms = Vec::new();
+            let mut idf = f32::INFINITY;
+            for term in &t.terms {
+                let (these, term_idf) = match index.backend.doc_freq(term) {
+                    0 => match terms.and_then(|ts| inside_compounds(index, ts, term.clone())) {
+                        Some(k) => (k.forms, k.idf),
+                        None => continue,
+                    },
+                    df if df <= half => (vec![term.clone()], index.backend.idf(term)),
+                    _ => continue,
+                };
+                idf = idf.min(term_idf);
+                forms.extend(these.into_iter().filter(|f| seen.insert(f.clone())));
+            }
+            (forms, idf)
         })
-        .collect();
+        .unzip();
     // A word that only frames the topic ("role" → `Rolle`, "field" → `Feld`,
     // "applications" → `Anwendungen`) is no condition, as in a German topic; nor are
     // its other senses (`Bewerbung`).
@@ -579,16 +592,10 @@ pub fn translated_key_terms(
     }
     let mut key: Vec<KeyTerm> = forms
         .into_iter()
+        .zip(idfs)
         .zip(bound)
-        .filter(|(forms, _)| !forms.is_empty())
-        .map(|(forms, with)| KeyTerm {
-            idf: forms
-                .iter()
-                .map(|f| index.backend.idf(f))
-                .fold(f32::INFINITY, f32::min),
-            forms,
-            with,
-        })
+        .filter(|((forms, _), _)| !forms.is_empty())
+        .map(|((forms, idf), with)| KeyTerm { idf, forms, with })
         .collect();
     if key.is_empty() {
         return key;
@@ -1121,7 +1128,7 @@ pub fn compare(
     let mut synonyms = Vec::new();
     let (mut key, topic_words) = if english {
         (
-            translated_key_terms(index, question, topic, translations),
+            translated_key_terms(index, question, topic, translations, index_terms),
             topic,
         )
     } else {

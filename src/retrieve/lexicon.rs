@@ -203,6 +203,16 @@ pub struct Translation {
     pub with: Option<String>,
 }
 
+/// What the documents use, as [`Lexicon::translate`] asks it of an analysed term.
+pub struct Usage<'a> {
+    /// The documents use the term as a word of its own.
+    pub as_word: &'a dyn Fn(&str) -> bool,
+    /// The documents use the term as a word, or only inside their compounds
+    /// ("Straßenbau" in "Landesstraßenbau"): enough for a phrase's compound, which
+    /// names what the longer compounds are about, not for a single word's sense.
+    pub in_compounds: &'a dyn Fn(&str) -> bool,
+}
+
 impl Lexicon {
     /// Collects the index's vocabulary and embeds it (a few seconds on two cores for
     /// the seeds).
@@ -327,13 +337,16 @@ impl Lexicon {
         self.terms.is_empty()
     }
 
-    /// Translates the topic words of an English `text` ([`content_words`]).
+    /// Translates the topic words of an English `text` ([`content_words`]), except the
+    /// `verbs` its question says of the states ([`english_verbs`]), which also open or
+    /// close no phrase ("*address* data protection" is no `Adressdaten`).
     ///
     /// Words take their nearest vocabulary words by CSLS. With a `dictionary`:
     /// - a phrase of two words or more that it translates into nouns the documents use
-    ///   (`in_documents` holds their analysed term) is one term instead, listed under
-    ///   its first topic word: "data centres" → `Rechenzentren`, "high-performance
-    ///   computing" → `Hochleistungsrechnen`. Of its nouns, the [`MAX_TRANSLATIONS`]
+    ///   (`usage`: as a word, or only inside their compounds) is one term instead,
+    ///   listed under its first topic word: "data centres" → `Rechenzentren`,
+    ///   "high-performance computing" → `Hochleistungsrechnen`, "road construction" →
+    ///   `Straßenbau` (in "Landesstraßenbau"). Of its nouns, the [`MAX_TRANSLATIONS`]
     ///   nearest to the phrase by the model count (the model picks the sense);
     /// - a phrase it translates into a compound the documents do not use, but whose
     ///   parts they do, is one term per part, each bound to the next: "environmental
@@ -356,15 +369,18 @@ impl Lexicon {
         embedder: &Embedder,
         text: &str,
         dictionary: Option<&Dictionary>,
-        in_documents: &dyn Fn(&str) -> bool,
+        verbs: &[String],
+        usage: &Usage,
     ) -> Result<Vec<Translation>, EmbedError> {
-        let words = content_words(text);
+        let in_documents = usage.as_word;
+        let mut words = content_words(text);
+        words.retain(|w| !verbs.contains(w));
         let Phrases {
             units: phrases,
             split,
             outside,
         } = dictionary
-            .map(|d| dictionary_phrases(d, text, &words, in_documents))
+            .map(|d| dictionary_phrases(d, text, &words, verbs, usage))
             .unwrap_or_else(|| Phrases {
                 outside: words.iter().cloned().collect(),
                 ..Phrases::default()
@@ -701,8 +717,10 @@ fn dictionary_phrases(
     dictionary: &Dictionary,
     text: &str,
     words: &[String],
-    in_documents: &dyn Fn(&str) -> bool,
+    verbs: &[String],
+    usage: &Usage,
 ) -> Phrases {
+    let in_documents = usage.as_word;
     let tokens: Vec<String> = text
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
@@ -720,17 +738,15 @@ fn dictionary_phrases(
                 .filter(|t| words.contains(t))
                 .cloned()
                 .collect();
-            if topic.is_empty()
-                || PHRASE_EDGE_STOP.contains(&slice[0].as_str())
-                || PHRASE_EDGE_STOP.contains(&slice[n - 1].as_str())
-            {
+            let edge = |w: &String| PHRASE_EDGE_STOP.contains(&w.as_str()) || verbs.contains(w);
+            if topic.is_empty() || edge(&slice[0]) || edge(&slice[n - 1]) {
                 continue;
             }
             let refs: Vec<&str> = slice.iter().map(String::as_str).collect();
             let Some(all) = dictionary.lookup(&refs) else {
                 continue;
             };
-            let nouns = used_nouns(&all, in_documents);
+            let nouns = used_nouns(&all, usage.in_compounds);
             let phrase = refs.join(" ");
             if nouns.is_empty() {
                 if let Some(parts) = compound_parts(&all, in_documents)
@@ -1107,7 +1123,16 @@ mod tests {
             units,
             split,
             outside,
-        } = dictionary_phrases(&d, text, &words, &used);
+        } = dictionary_phrases(
+            &d,
+            text,
+            &words,
+            &[],
+            &Usage {
+                as_word: &used,
+                in_compounds: &used,
+            },
+        );
         let found: Vec<(&str, &[String])> = units
             .iter()
             .map(|u| (u.phrase.as_str(), u.nouns.as_slice()))

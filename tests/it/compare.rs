@@ -851,6 +851,26 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
         "{:?}",
         lessons.terms
     );
+    // A phrase's compound that the reports use only inside longer compounds ("road
+    // construction": `Straßenbau`, in Saxony-Anhalt's "Landesstraßenbau") counts by
+    // those; word by word it was "construction" (`Bau`, `Aufbau`, `Errichtung`).
+    let res = compare(&mut engine, "Which states use AI in road construction?");
+    assert!(
+        res.key_terms.iter().any(|t| t == "landesstrassenbau")
+            && !res.key_terms.iter().any(|t| t == "aufbau"),
+        "{:?} {:?}",
+        res.key_terms,
+        res.translations
+    );
+    assert!(found(&res).contains(&"ST".to_string()), "{:?}", res.rows);
+    // A verb said of the states opens no phrase: "address data" (`Adressdaten`) would
+    // take "data" from "data protection".
+    let res = compare(
+        &mut engine,
+        "Which states address data protection when using AI?",
+    );
+    assert_eq!(res.key_terms, ["datenschutz"], "{:?}", res.translations);
+
     // An English word the documents use ("Center") also takes the dictionary's German
     // nouns: the reports write "Zentrum" far more often.
     let res = compare(&mut engine, "Which states open AI centres?");
