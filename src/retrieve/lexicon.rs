@@ -512,6 +512,7 @@ impl Lexicon {
                 out.push(t);
             }
         }
+        with_acronyms(text, &mut out, in_documents);
         // The topic's order, which the key terms keep.
         out.sort_by_key(|t| words.iter().position(|w| *w == t.word));
         Ok(out)
@@ -537,6 +538,48 @@ impl Lexicon {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(MAX_TRANSLATIONS);
         scored.into_iter().map(|(_, j)| j).collect()
+    }
+}
+
+/// Narrows each translation after an acronym ("IT service providers") to the compounds
+/// of the acronym with its nouns that the documents use ("IT-Dienstleister",
+/// `itdienstleist`), as a German topic's "IT-Dienstleister" is not every
+/// "Dienstleister". An acronym is a word of two to five capitals; both languages write
+/// "IT", "EU" or "HPC" alike.
+fn with_acronyms(text: &str, out: &mut [Translation], in_documents: &dyn Fn(&str) -> bool) {
+    let tokens: Vec<&str> = text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    for t in out.iter_mut().filter(|t| t.with.is_none()) {
+        let Some(first) = t.english.split_whitespace().next() else {
+            continue;
+        };
+        let acronyms: HashSet<&str> = tokens
+            .windows(2)
+            .filter(|w| w[1].to_lowercase() == first)
+            .map(|w| w[0])
+            .filter(|a| (2..=5).contains(&a.len()) && a.chars().all(|c| c.is_ascii_uppercase()))
+            .collect();
+        let mut terms = Vec::new();
+        let mut written = Vec::new();
+        for acronym in acronyms {
+            for noun in &t.written {
+                let joined = format!("{acronym}-{noun}");
+                if let Some(term) = analyze(&format!("{acronym}{noun}").to_lowercase())
+                    .into_iter()
+                    .next()
+                    .filter(|term| in_documents(term) && !terms.contains(term))
+                {
+                    terms.push(term);
+                    written.push(joined);
+                }
+            }
+        }
+        if !terms.is_empty() {
+            t.terms = terms;
+            t.written = written;
+        }
     }
 }
 
@@ -835,6 +878,13 @@ const BEFORE_VERB: &[&str] = &[
     "would",
 ];
 
+/// Nouns of an idiom with the forms of its verb ("play a role", "what role do they
+/// play"): with the noun in a question, the verb is no topic word wherever it stands.
+const IDIOM_VERBS: &[(&str, &[&str])] = &[
+    ("role", &["play", "plays", "played", "playing"]),
+    ("roles", &["play", "plays", "played", "playing"]),
+];
+
 /// Most verbs [`english_verbs`] finds.
 const MAX_VERBS: usize = 4;
 
@@ -866,6 +916,18 @@ pub fn english_verbs(question: &str, dictionary: Option<&Dictionary>) -> Vec<Str
         .filter(|w| !w.is_empty())
         .collect();
     let mut verbs: Vec<String> = Vec::new();
+    // "What role do the IT service providers *play* …": the verb of an idiom whose
+    // noun frames the question.
+    for (noun, forms) in IDIOM_VERBS {
+        if tokens.iter().any(|t| t == noun) {
+            verbs.extend(
+                tokens
+                    .iter()
+                    .filter(|t| forms.contains(&t.as_str()))
+                    .cloned(),
+            );
+        }
+    }
     if let Some(d) = dictionary {
         for w in tokens.windows(3) {
             if w[0] == "to" && d.is_verb(&w[1]) && !AFTER_NOUN.contains(&w[2].as_str()) {
@@ -1048,6 +1110,14 @@ mod tests {
             ["use"]
         );
         assert!(english_verbs("What is INSITU?", None).is_empty());
+        // The verb of an idiom whose noun frames the question, wherever it stands.
+        assert!(
+            english_verbs(
+                "What role do the states' IT service providers play in AI?",
+                None
+            )
+            .contains(&"play".to_string())
+        );
         // An adverb in "-ly" stands before the verb; a verb in "-ly" is the verb.
         assert_eq!(
             english_verbs("Which states specifically support small enterprises?", None),
