@@ -766,6 +766,12 @@ const EXAMPLE: &[&str] = &[
 /// The positions of the words after each word of [`EXAMPLE`] (also "z. B.", "such as",
 /// "for example").
 fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
+    markers(words).map(|(_, first)| first)
+}
+
+/// Each example marker of `words` ([`examples`]): its position and that of the word
+/// after it.
+fn markers<'a>(words: &'a [&str]) -> impl Iterator<Item = (usize, usize)> + 'a {
     let bare = |w: &str| {
         w.trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase()
@@ -781,12 +787,12 @@ fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
             .get(i + 1)
             .map(|next| format!("{word} {}", bare(next)));
         if EXAMPLE.contains(&word.as_str()) {
-            Some(i + 1)
+            Some((i, i + 1))
         } else if matches!(
             pair.as_deref(),
             Some("z b" | "such as" | "for example" | "for instance")
         ) {
-            Some(i + 2)
+            Some((i, i + 2))
         } else {
             None
         }
@@ -982,14 +988,72 @@ fn views(key: &[KeyTerm], holds: &[Vec<HashSet<usize>>]) -> Vec<Vec<KeyTerm>> {
         .collect()
 }
 
+/// Most words of the noun an example list names right after it ([`exemplified`]).
+const MAX_EXEMPLIFIED_WORDS: usize = 3;
+
+/// The readings of `words` with the examples a noun names right after it as that
+/// noun's alternatives ("Rechtsfragen wie Haftung oder Urheberrecht", "legal issues
+/// such as liability"): a report writing of liability speaks of a legal issue. Each is
+/// the noun's words (up to [`MAX_EXEMPLIFIED_WORDS`], no comma between them and the
+/// marker) together with the examples, then each example, as [`alternatives`] reads
+/// them, or the one word after the marker. The noun alone is no reading: "Risiken wie
+/// Hacking" asks for risks of that kind, and "Chancen und Risiken" is none. An example
+/// after a comma ("…, etwa in Projekten") says how, not of which noun, and stays as it
+/// was.
+fn exemplified(words: &[&str], groups: &[Vec<Range<usize>>]) -> Vec<Vec<Range<usize>>> {
+    let content = |i: usize| !analyze(words[i]).is_empty() && !words[i].ends_with([',', ';']);
+    let mut out = Vec::new();
+    for (marker, first) in markers(words) {
+        let mut start = marker;
+        while start > 0 && marker - start < MAX_EXEMPLIFIED_WORDS && content(start - 1) {
+            start -= 1;
+        }
+        if start == marker {
+            continue;
+        }
+        let mut from = first;
+        while from < words.len() && analyze(words[from]).is_empty() {
+            from += 1;
+        }
+        if from >= words.len() {
+            continue;
+        }
+        let examples = match groups
+            .iter()
+            .find(|g| g.first().is_some_and(|r| r.start == from))
+        {
+            Some(group) => group.clone(),
+            None => std::iter::once(from..from + 1).collect(),
+        };
+        // The noun with its examples is one reading, as before; each example another.
+        let end = examples.last().map_or(marker, |r| r.end);
+        let group: Vec<Range<usize>> = std::iter::once(start..end).chain(examples).collect();
+        out.push(group);
+    }
+    out
+}
+
+/// [`alternatives`] of `words`, where an example list of a noun ([`exemplified`])
+/// stands with that noun among its alternatives.
+fn readings(words: &[&str]) -> Vec<Vec<Range<usize>>> {
+    let mut groups = alternatives(words);
+    for group in exemplified(words, &groups) {
+        groups.retain(|g| g.first() != group.get(1));
+        groups.push(group);
+    }
+    groups
+}
+
 /// For each "A oder B" of `text` ([`alternatives`]), the analysed terms each
 /// alternative names: its analysed words, unknown compounds split (German), or its
-/// words' translations (English).
+/// words' translations (English). With `with_examples`, also each noun with the
+/// examples it names ([`readings`]).
 fn alternative_words(
     index: &Index,
     text: &str,
     english: bool,
     translations: &[Translation],
+    with_examples: bool,
 ) -> Vec<Vec<HashSet<String>>> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let named = |range: &Range<usize>| -> HashSet<String> {
@@ -1007,7 +1071,12 @@ fn alternative_words(
                 .collect()
         }
     };
-    alternatives(&words)
+    let groups = if with_examples {
+        readings(&words)
+    } else {
+        alternatives(&words)
+    };
+    groups
         .iter()
         .map(|conjuncts| conjuncts.iter().map(named).collect())
         .collect()
@@ -1152,7 +1221,7 @@ pub fn compare(
     }
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
     // which the topic drops.
-    let choices = alternative_words(index, question, english, translations);
+    let choices = alternative_words(index, question, english, translations, false);
     let met = met_choices(&choices, &key);
     if !met.is_empty() && met.len() < key.len() {
         let mut i = 0;
@@ -1166,7 +1235,12 @@ pub fn compare(
                 .any(|t| key.iter().any(|k| k.forms.first() == Some(t)))
         });
     }
-    let views = views(&key, &alternative_terms(&choices, &key));
+    // A noun and the examples it names are alternatives too ("Rechtsfragen wie Haftung
+    // oder Urheberrecht"), though no condition is met by a frame noun among them. Not
+    // in English: an example alone is then judged by a single word's translation,
+    // whose senses ("liability": `Verantwortlichkeit`) read too much into a report.
+    let readings = alternative_words(index, question, english, translations, !english);
+    let views = views(&key, &alternative_terms(&readings, &key));
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;
     // An English topic is searched lexically by its translations; untranslated, its
@@ -1437,6 +1511,41 @@ mod tests {
             .into_iter()
             .map(|c| c.into_iter().map(|r| words[r].join(" ")).collect())
             .collect()
+    }
+
+    fn reading_spans(text: &str) -> Vec<Vec<String>> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        readings(&words)
+            .into_iter()
+            .map(|c| c.into_iter().map(|r| words[r].join(" ")).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_nouns_examples_are_its_alternatives() {
+        // The noun with all its examples, then each example.
+        assert_eq!(
+            reading_spans(
+                "Wie gehen die Länder mit Rechtsfragen wie Haftung oder Urheberrecht um?"
+            ),
+            [[
+                "Rechtsfragen wie Haftung oder Urheberrecht",
+                "Haftung",
+                "Urheberrecht"
+            ]]
+        );
+        // One example; the noun may have adjectives before it.
+        assert_eq!(
+            reading_spans("Welche Länder setzen auf große Sprachmodelle wie LLaMA?"),
+            [["große Sprachmodelle wie LLaMA?", "LLaMA?"]]
+        );
+        // After a comma an example says how, not of which noun: no reading.
+        assert_eq!(
+            reading_spans("Welche Länder kooperieren, etwa in Projekten oder Zentren?"),
+            [["Projekten", "Zentren?"]]
+        );
+        // "Wie" opening the question introduces no example.
+        assert!(reading_spans("Wie fördern die Länder KI?").is_empty());
     }
 
     #[test]

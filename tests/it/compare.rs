@@ -189,6 +189,36 @@ fn an_example_never_stands_for_the_topic() {
 }
 
 #[test]
+fn an_example_of_a_noun_stands_for_it() {
+    // "Haftung" is an example of "Rechtsfragen": Saxony's "arbeitsrechtliche
+    // Haftungsgrundsätze" speak of a legal issue without the word. Read as one topic,
+    // the rows with all three words set the bar and such a row fell below it.
+    let mut engine = util::engine();
+    let res = compare(
+        &mut engine,
+        "Wie gehen die Länder mit Rechtsfragen wie Haftung oder Urheberrecht um?",
+    );
+    let sn = res.rows.iter().find(|r| r.state == "SN").expect("SN row");
+    assert_eq!(sn.status, "finding", "{:?}", res.rows);
+    assert!(
+        sn.finding.contains("Haftung") || sn.finding.contains("Urheber"),
+        "{}",
+        sn.finding
+    );
+    // Every finding holds the noun or one of its examples.
+    for row in res.rows.iter().filter(|r| r.status == "finding") {
+        assert!(
+            ["Rechtsfrage", "Haftung", "Urheber"]
+                .iter()
+                .any(|w| row.finding.contains(w)),
+            "{}: {}",
+            row.state,
+            row.finding
+        );
+    }
+}
+
+#[test]
 fn an_adjective_in_a_hyphenated_word_is_no_condition() {
     // "KI-gestützte" describes the method; "gestützt" must not be a key term that
     // every finding has to contain.
