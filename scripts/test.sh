@@ -77,25 +77,31 @@ target/release/belegt eval --file tests/fixtures/compare.jsonl \
 # 2026-12-07 (stop 27): a loan word in either number, holdout 0.45 / 0.16; with the
 # abbreviations the documents define ("… bzw. KMU"), 0.53 / 0.14; with the whole
 # "IT-Dienstleister" (not `dienstleist`), final 0.46 / 0.11.
+# 2026-12-07 (stop 28): a noun's examples as its alternatives ("Rechtsfragen wie
+# Haftung"), final 0.51 / 0.10.
 echo "== comparison on tests/fixtures/compare-holdout.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-holdout.jsonl \
   --require 'compare_state_recall>=0.45' --require 'compare_wrong_states<=0.15' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.15'
 echo "== comparison on tests/fixtures/compare-final.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
-  --require 'compare_state_recall>=0.4' --require 'compare_wrong_states<=0.16' \
+  --require 'compare_state_recall>=0.45' --require 'compare_wrong_states<=0.15' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.25'
 
 # The German comparison questions of the four sets above, asked in English (written
 # 2026-12-06 from the German wording before belegt answered them, same evidence; then
 # read while the dictionary step was built, so no longer unseen).
-# Today R@5 0.93, MRR 0.74, 0.40 of the states found with 0.29 wrong, false abstention
-# 0.07 (0.37 / 0.31 and 0.14 before the dictionary-checked comparison of stop 27;
+# Today R@5 0.93, MRR 0.70, 0.46 of the states found with 0.26 wrong, false abstention
+# 0.07 (stop 28: MRR 0.74 → 0.70 when an English word of the documents also took the
+# dictionary's nouns: "guidelines" now ranks Saxony's federal "Leitlinien" first, a
+# true hit but not the labelled evidence, on two questions; 0.40 / 0.29 before the
+# steps of stop 28;
+# 0.37 / 0.31 and 0.14 before the dictionary-checked comparison of stop 27;
 # 0.32 / 0.38 before the steps of 2026-12-07, 0.37 / 0.34 before compound parts;
 # MRR 0.69 before the dictionary check of the search);
 # before the English–German dictionary R@5 0.62, MRR 0.39, 0.12 / 0.36, 0.55.
 echo "== English comparison on tests/fixtures/compare-en.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-en.jsonl \
-  --require 'recall_at_5>=0.9' --require 'mrr>=0.7' \
-  --require 'compare_state_recall>=0.36' --require 'compare_wrong_states<=0.33' \
+  --require 'recall_at_5>=0.9' --require 'mrr>=0.67' \
+  --require 'compare_state_recall>=0.42' --require 'compare_wrong_states<=0.3' \
   --require 'false_abstention<=0.12'
