@@ -16,6 +16,7 @@ use crate::index::{self, BuildReport, Index, IndexError, Stage};
 use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::compound::IndexTerms;
 use crate::retrieve::dictionary::Dictionary;
+use crate::retrieve::english::{self, EnglishWords};
 use crate::retrieve::lexicon::{Lexicon, Translation, Usage, english_verbs};
 use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{self, SearchRequest};
@@ -42,6 +43,9 @@ pub struct Engine {
     abbreviations: OnceLock<Abbreviations>,
     /// The analysed terms of the index's passages, learned on first use.
     index_terms: OnceLock<IndexTerms>,
+    /// The English words the documents use for their German nouns, learned from the
+    /// dictionary once per index (or read from beside it); `None` inside without one.
+    english_words: OnceLock<Option<EnglishWords>>,
 }
 
 impl Engine {
@@ -55,6 +59,7 @@ impl Engine {
             thesaurus: Arc::new(OnceLock::new()),
             abbreviations: OnceLock::new(),
             index_terms: OnceLock::new(),
+            english_words: OnceLock::new(),
         }
     }
 
@@ -69,6 +74,7 @@ impl Engine {
             thesaurus: Arc::clone(&self.thesaurus),
             abbreviations: OnceLock::new(),
             index_terms: OnceLock::new(),
+            english_words: OnceLock::new(),
         }
     }
 
@@ -324,6 +330,7 @@ impl Engine {
                 thesaurus: self.thesaurus(),
                 abbreviations: Some(self.abbreviations()),
                 index_terms: Some(self.index_terms()),
+                english_words: self.english_words(),
             },
             &self.config.compare,
             judge.is_some(),
@@ -498,18 +505,56 @@ impl Engine {
             .get_or_init(|| IndexTerms::learn(&self.index))
     }
 
+    /// The English words the documents use for their German nouns ("Mobilität":
+    /// `Mobility`), for German comparisons: read from beside the embedded index when
+    /// they were learned from this dictionary, else learned from it (reading it takes a
+    /// second) and kept there. `None` without a dictionary.
+    pub fn english_words(&self) -> Option<&EnglishWords> {
+        self.english_words
+            .get_or_init(|| {
+                let id = english::fingerprint(self.config.dictionary.as_deref()?)?;
+                let file = self
+                    .index
+                    .backend
+                    .as_embedded()
+                    .map(|e| e.dir.join(english::FILE_NAME));
+                if let Some(file) = &file {
+                    match EnglishWords::read(file, &id) {
+                        Ok(Some(words)) => return Some(words),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "the stored English words are unusable"),
+                    }
+                }
+                let started = Instant::now();
+                let words = EnglishWords::learn(&self.index, self.dictionary()?, id);
+                tracing::info!(
+                    words = words.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "learned the documents' English words"
+                );
+                if let Some(file) = &file
+                    && let Err(e) = words.write(file)
+                {
+                    tracing::warn!(path = %file.display(), error = %e, "could not keep the documents' English words");
+                }
+                Some(words)
+            })
+            .as_ref()
+    }
+
     /// True once the vocabulary for English questions is there (false while it is
     /// being embedded).
     pub fn lexicon_loaded(&self) -> bool {
         self.lexicon.try_lock().is_ok_and(|slot| slot.is_some())
     }
 
-    /// Builds the vocabulary for English questions now and reads the thesaurus (a server
-    /// calls this on a background thread once it is ready); a failure is logged, and the
-    /// next English comparison tries again.
+    /// Builds the vocabulary for English questions now, reads the thesaurus and learns
+    /// the documents' English words (a server calls this on a background thread once it
+    /// is ready); a failure is logged, and the next English comparison tries again.
     pub fn warm_lexicon(&self) {
         self.thesaurus();
         self.dictionary();
+        self.english_words();
         if let Err(e) = self.lexicon() {
             tracing::warn!(error = %e, "could not embed the vocabulary for English questions");
         }

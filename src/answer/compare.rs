@@ -70,6 +70,7 @@ use crate::index::lexical::{LexicalFilter, analyze, bm25_idf};
 use crate::index::{Index, IndexError};
 use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::compound::{IndexTerms, split_unknown_compounds};
+use crate::retrieve::english::EnglishWords;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
 use crate::retrieve::query::named_documents;
@@ -1157,6 +1158,9 @@ pub struct OtherWords<'a> {
     /// ("Haftung" in "Haftungsfragen") is a key term, not an unknown word
     /// ([`IndexTerms::compounds_of`]).
     pub index_terms: Option<&'a IndexTerms>,
+    /// The English words the documents use for their German nouns: a German topic's
+    /// noun also matches them ("Mobilität": `Mobility`).
+    pub english_words: Option<&'a EnglishWords>,
 }
 
 /// Compares the states on `topic`; `question` is what was asked (it tells the
@@ -1178,6 +1182,7 @@ pub fn compare(
         thesaurus,
         abbreviations,
         index_terms,
+        english_words,
     } = words;
     let store = &index.store;
     let n = store.chunks.len();
@@ -1207,6 +1212,18 @@ pub fn compare(
         let mut key = key_terms(index, &split, &compounds, index_terms);
         if let Some(thesaurus) = thesaurus {
             synonyms = add_synonyms(index, thesaurus, &mut key);
+        }
+        // Where a report writes English ("Smart Mobility-Konzepte", an AI centre
+        // "(Mobility)"), it names what the German noun does; the weight stays the
+        // German word's.
+        if let Some(english_words) = english_words {
+            for k in &mut key {
+                for form in english_words.of(&k.forms[0]) {
+                    if !k.forms.contains(form) {
+                        k.forms.push(form.clone());
+                    }
+                }
+            }
         }
         (key, split.as_str())
     };

@@ -138,6 +138,15 @@ impl Dictionary {
         self.words.contains(word) && self.lookup(&[word]).is_none_or(|n| n.is_empty())
     }
 
+    /// The single English words it translates into nouns, each with its nouns in the
+    /// dictionary's order.
+    pub fn single_words(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.entries
+            .iter()
+            .filter(|(key, _)| !key.contains(' '))
+            .map(|(key, nouns)| (key.as_str(), nouns.as_slice()))
+    }
+
     /// Number of English entries.
     pub fn len(&self) -> usize {
         self.entries.len()

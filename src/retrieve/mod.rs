@@ -3,6 +3,7 @@
 pub mod abbreviation;
 pub mod compound;
 pub mod dictionary;
+pub mod english;
 pub mod fuse;
 pub mod lexicon;
 pub mod query;

@@ -959,6 +959,54 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
 }
 
 #[test]
+fn a_german_noun_also_matches_the_english_word_the_reports_write_for_it() {
+    // Bavaria names its AI centre in Ingolstadt "(Mobility)": a German question on
+    // "Mobilität" finds it, by the dictionary read backwards.
+    let mut engine = util::engine();
+    let res = compare(
+        &mut engine,
+        "Welche Länder nennen Mobilität als Anwendungsfeld von KI?",
+    );
+    let by = res.rows.iter().find(|r| r.state == "BY").expect("BY row");
+    assert_eq!(by.status, "finding", "{:?}", res.key_terms);
+    assert!(by.finding.contains("(Mobility)"), "{}", by.finding);
+    // Learned once per index and kept beside it: another engine over a copy reads them
+    // from there (here with a word added to the file, which only reading can give).
+    let learned = engine
+        .english_words()
+        .expect("learned")
+        .of("mobilitat")
+        .to_vec();
+    assert_eq!(learned, ["mobility"]);
+    drop(engine);
+    let shared = util::shared();
+    let dir = util::temp_dir();
+    util::copy_dir(&shared.index_dir, dir.path());
+    let opened = Engine::open_with(
+        util::config_for(&shared.seeds_dir, dir.path()),
+        util::load_model(),
+    )
+    .expect("the copied index");
+    let file = util::embedded(&opened.index)
+        .dir
+        .join(belegt::retrieve::english::FILE_NAME);
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("kept beside the index"))
+            .expect("JSON");
+    json["words"]["mobilitat"] = serde_json::json!(["mobility", "motility"]);
+    std::fs::write(&file, json.to_string()).expect("changed");
+    assert_eq!(
+        opened.english_words().expect("read").of("mobilitat"),
+        ["mobility", "motility"]
+    );
+    // Without a dictionary there are none.
+    let mut config = util::config_for(&shared.seeds_dir, dir.path());
+    config.dictionary = None;
+    let without = Engine::open_with(config, util::load_model()).expect("the copy");
+    assert!(without.english_words().is_none());
+}
+
+#[test]
 fn an_english_search_never_waits_for_the_vocabulary() {
     // The shared index's vocabulary, embedded once (or already there).
     let stored = {
