@@ -56,13 +56,14 @@ target/release/belegt eval --file tests/fixtures/abstain.jsonl \
 
 # Comparison questions on topics the dev set does not ask, with every qualifying state
 # found by reading the documents (written by a helper that never ran belegt; two have
-# no qualifying state). 0.60 of the states found with 0.06 wrong, both no-state
-# questions abstained on, no false abstention today (2026-12-07; 0.58 before nouns used
+# no qualifying state). 0.64 of the states found with 0.06 wrong, both no-state
+# questions abstained on, no false abstention today (2026-12-07; 0.60 before English
+# words for German nouns ("Mobilität": Mobility, stop 28), 0.58 before nouns used
 # only inside compounds, 0.51 / 0.10 before framing choices, 0.42 / 0.12 before whole-topic sentences, 0.15 wrong before frame
 # words, 0.11 before sentence pairs, 0.38 / 0.14 before the English–German dictionary).
 echo "== comparison on tests/fixtures/compare.jsonl"
 target/release/belegt eval --file tests/fixtures/compare.jsonl \
-  --require 'compare_state_recall>=0.5' --require 'compare_wrong_states<=0.1' \
+  --require 'compare_state_recall>=0.55' --require 'compare_wrong_states<=0.1' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.1'
 
 # Two more such sets (2026-12-06), each written by a helper that never ran belegt:
