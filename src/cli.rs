@@ -633,6 +633,17 @@ fn render_compare(r: &CompareResponse) -> String {
             pairs.join("; ")
         ));
     }
+    if !r.english_words.is_empty() {
+        let pairs: Vec<String> = r
+            .english_words
+            .iter()
+            .map(|s| format!("{} = {}", s.word, s.synonyms.join(", ")))
+            .collect();
+        out.push_str(&format!(
+            "Englisch geschrieben gezählt (Wörterbuch): {}\n",
+            pairs.join("; ")
+        ));
+    }
     if let Some(j) = &r.judge {
         if j.states_judged > 0 {
             out.push_str(&format!(

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::answer::check::check;
-use crate::answer::compare::{Comparison, NO_REPORT, NO_STATEMENT, Status};
+use crate::answer::compare::{Comparison, NO_REPORT, NO_STATEMENT, Status, Synonyms};
 use crate::answer::llm::LlmError;
 use crate::answer::prompt::Passage;
 use crate::corpus::StateCode;
@@ -81,6 +81,10 @@ pub struct CompareResponse {
     /// with those synonyms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub synonyms: Vec<SynonymsJson>,
+    /// For a German topic: its words that also count as the English words the documents
+    /// write for them ("Mobilität": "mobility"), from the dictionary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub english_words: Vec<SynonymsJson>,
     /// The documents compared when the question names some ("laut ihren
     /// DMK-Berichten"); absent when all were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -133,6 +137,15 @@ pub struct SynonymsJson {
     pub word: String,
     /// Its synonyms the documents use ("Schulung", "Weiterbildung").
     pub synonyms: Vec<String>,
+}
+
+impl From<&Synonyms> for SynonymsJson {
+    fn from(s: &Synonyms) -> SynonymsJson {
+        SynonymsJson {
+            word: s.word.clone(),
+            synonyms: s.synonyms.clone(),
+        }
+    }
 }
 
 /// Row counts of a comparison.
@@ -261,13 +274,11 @@ impl CompareResponse {
                 })
                 .collect(),
             unknown_terms: comparison.unknown.clone(),
-            synonyms: comparison
-                .synonyms
+            synonyms: comparison.synonyms.iter().map(SynonymsJson::from).collect(),
+            english_words: comparison
+                .english_words
                 .iter()
-                .map(|s| SynonymsJson {
-                    word: s.word.clone(),
-                    synonyms: s.synonyms.clone(),
-                })
+                .map(SynonymsJson::from)
                 .collect(),
             documents: comparison
                 .documents

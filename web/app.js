@@ -839,6 +839,9 @@ class CompareTable {
     const synonyms = (this.comparison.synonyms || []).length
       ? ` Gleichbedeutend gezählt (OpenThesaurus): ${this.comparison.synonyms.map((s) => `${s.word} = ${s.synonyms.join(', ')}`).join('; ')}.`
       : '';
+    const english = (this.comparison.english_words || []).length
+      ? ` Englisch geschrieben gezählt (Wörterbuch): ${this.comparison.english_words.map((s) => `${s.word} = ${s.synonyms.join(', ')}`).join('; ')}.`
+      : '';
     const judge = this.comparison.judge;
     const note = this.comparison.method === 'llm'
       ? `Die Aussagen wählte das Sprachmodell „${judge.model}“ unter den Sätzen jedes Landes; zitiert wird wörtlich aus den Dokumenten.`
@@ -846,7 +849,7 @@ class CompareTable {
       ? `Englische Frage, in die Begriffe der Dokumente übertragen (${translated}). Eine Aussage zählt, wenn ein Satz des Landes diese Begriffe enthält.`
       : (this.comparison.unknown_terms || []).length
         ? `Die Dokumente verwenden ${this.comparison.unknown_terms.map((w) => `„${w}“`).join(', ')} nicht; darum hat kein Land eine Aussage zum Thema.`
-        : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).${synonyms}`;
+        : `Eine Aussage zählt, wenn ein Satz des Landes die Begriffe des Themas enthält (${(this.comparison.key_terms || []).join(', ')}).${synonyms}${english}`;
     const failed = judge && judge.error
       ? ` Für ${judge.states_failed} Länder entschied die Begriffsregel, weil das Sprachmodell nicht antwortete.`
       : '';
@@ -930,6 +933,10 @@ class CompareTable {
     const synonyms = this.comparison.synonyms || [];
     if (synonyms.length) {
       lines.push(`Gleichbedeutend gezählt (OpenThesaurus): ${mdInline(synonyms.map((s) => `${s.word} = ${s.synonyms.join(', ')}`).join('; '))}`, '');
+    }
+    const english = this.comparison.english_words || [];
+    if (english.length) {
+      lines.push(`Englisch geschrieben gezählt (Wörterbuch): ${mdInline(english.map((s) => `${s.word} = ${s.synonyms.join(', ')}`).join('; '))}`, '');
     }
     return lines.join('\n');
   }

@@ -199,6 +199,9 @@ pub struct Comparison {
     pub unknown: Vec<String>,
     /// For a German topic: its words whose synonyms also count ([`add_synonyms`]).
     pub synonyms: Vec<Synonyms>,
+    /// For a German topic: its words that also count as the English words the
+    /// documents write for them ([`add_english`]).
+    pub english_words: Vec<Synonyms>,
     /// The documents compared, when the question names some ("laut ihren
     /// DMK-Berichten", [`named_documents`]): positions in the store; empty for all.
     pub documents: Vec<usize>,
@@ -311,6 +314,37 @@ fn without_frame(key: &mut Vec<KeyTerm>) {
     if key.iter().any(|k| !is_topic_frame(&k.forms[0])) {
         key.retain(|k| !is_topic_frame(&k.forms[0]));
     }
+}
+
+/// Adds to each key term of a German topic (`split`) the English words the documents
+/// write for its noun ([`EnglishWords::of`]): where a report writes English ("Smart
+/// Mobility-Konzepte", an AI centre "(Mobility)"), it names what the German noun does;
+/// the weight stays the German word's. Returns the words that took English ones.
+fn add_english(words: &EnglishWords, split: &str, key: &mut [KeyTerm]) -> Vec<Synonyms> {
+    let mut added: Vec<Synonyms> = Vec::new();
+    for word in letter_runs(split).filter(|w| w.chars().next().is_some_and(char::is_uppercase)) {
+        let Some(term) = analyze(word).into_iter().next() else {
+            continue;
+        };
+        let Some(k) = key.iter_mut().find(|k| k.forms[0] == term) else {
+            continue;
+        };
+        let english: Vec<String> = words
+            .of(&term)
+            .iter()
+            .filter(|f| !k.forms.contains(f))
+            .cloned()
+            .collect();
+        if english.is_empty() {
+            continue;
+        }
+        k.forms.extend(english.iter().cloned());
+        added.push(Synonyms {
+            word: word.to_string(),
+            synonyms: english,
+        });
+    }
+    added
 }
 
 /// A topic word and the synonyms that count for it, as the thesaurus writes them.
@@ -1200,6 +1234,7 @@ pub fn compare(
     let split;
     let mut unknown = Vec::new();
     let mut synonyms = Vec::new();
+    let mut english_words_counted = Vec::new();
     let (mut key, topic_words) = if english {
         (
             translated_key_terms(index, question, topic, translations, index_terms),
@@ -1213,17 +1248,8 @@ pub fn compare(
         if let Some(thesaurus) = thesaurus {
             synonyms = add_synonyms(index, thesaurus, &mut key);
         }
-        // Where a report writes English ("Smart Mobility-Konzepte", an AI centre
-        // "(Mobility)"), it names what the German noun does; the weight stays the
-        // German word's.
-        if let Some(english_words) = english_words {
-            for k in &mut key {
-                for form in english_words.of(&k.forms[0]) {
-                    if !k.forms.contains(form) {
-                        k.forms.push(form.clone());
-                    }
-                }
-            }
+        if let Some(words) = english_words {
+            english_words_counted = add_english(words, &split, &mut key);
         }
         (key, split.as_str())
     };
@@ -1235,6 +1261,7 @@ pub fn compare(
     if !unknown.is_empty() || only_examples {
         key.clear();
         synonyms.clear();
+        english_words_counted.clear();
     }
     // The question keeps the commas of a list ("Rechenzentren, Supercomputer oder …"),
     // which the topic drops.
@@ -1246,11 +1273,13 @@ pub fn compare(
             i += 1;
             !met.contains(&(i - 1))
         });
-        synonyms.retain(|s| {
+        let kept = |s: &Synonyms| {
             analyze(&s.word)
                 .iter()
                 .any(|t| key.iter().any(|k| k.forms.first() == Some(t)))
-        });
+        };
+        synonyms.retain(kept);
+        english_words_counted.retain(kept);
     }
     // A noun and the examples it names are alternatives too ("Rechtsfragen wie Haftung
     // oder Urheberrecht"), though no condition is met by a frame noun among them. Not
@@ -1393,6 +1422,7 @@ pub fn compare(
         },
         unknown,
         synonyms,
+        english_words: english_words_counted,
         documents: scope,
         rows,
         judged: None,

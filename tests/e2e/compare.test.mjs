@@ -189,6 +189,19 @@ describe('state-by-state comparison', () => {
     assert.match(md.text, /Gleichbedeutend gezählt \(OpenThesaurus\): Fortbildung = /);
   });
 
+  it('says which English words of the reports counted for a German word', async () => {
+    const turn = await ask('Welche Länder nennen Mobilität als Anwendungsfeld von KI?');
+    const box = turn.locator('.compare-box');
+    await box.waitFor();
+    const note = await box.locator('.compare-note').textContent();
+    assert.match(note, /Englisch geschrieben gezählt \(Wörterbuch\): Mobilität = mobility/, note);
+    const by = box.locator('tr[data-state="BY"]');
+    assert.equal(await by.getAttribute('data-status'), 'finding');
+    assert.match(await by.locator('.compare-finding').textContent(), /\(Mobility\)/);
+    const md = await download(box.locator('.compare-export-md'));
+    assert.match(md.text, /Englisch geschrieben gezählt \(Wörterbuch\): Mobilität = mobility/);
+  });
+
   it('shows no table for a question about one state, and logs no errors', async () => {
     const turn = await ask(ORDINARY);
     assert.equal(await turn.locator('.compare-box').count(), 0);

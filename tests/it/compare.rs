@@ -726,6 +726,12 @@ fn the_cli_prints_the_table_and_its_json() {
         text.contains("Gleichbedeutend gezählt (OpenThesaurus): Fortbildung = "),
         "{text}"
     );
+    let out = cli::belegt_shared(&["compare", "Welche Länder nennen Mobilität als Thema?"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Englisch geschrieben gezählt (Wörterbuch): Mobilität = mobility"),
+        "{text}"
+    );
     let out = cli::belegt_shared(&["compare", "   "]);
     cli::assert_fails_with(&out, &["empty"]);
 }
@@ -970,6 +976,14 @@ fn a_german_noun_also_matches_the_english_word_the_reports_write_for_it() {
     let by = res.rows.iter().find(|r| r.state == "BY").expect("BY row");
     assert_eq!(by.status, "finding", "{:?}", res.key_terms);
     assert!(by.finding.contains("(Mobility)"), "{}", by.finding);
+    // The response says which English words counted, and the CLI too.
+    assert!(
+        res.english_words
+            .iter()
+            .any(|s| s.word == "Mobilität" && s.synonyms == ["mobility"]),
+        "{:?}",
+        res.english_words
+    );
     // Learned once per index and kept beside it: another engine over a copy reads them
     // from there (here with a word added to the file, which only reading can give).
     let learned = engine
