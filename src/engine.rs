@@ -182,8 +182,8 @@ impl Engine {
     /// Ranked passages for a request.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let t = Instant::now();
-        let translated = self.translated_query(&req.query)?;
-        let outcome = retrieve::search(&self.index, &self.embedder, req, translated.as_deref())?;
+        let lexical = self.lexical_query(&req.query)?;
+        let outcome = retrieve::search(&self.index, &self.embedder, req, lexical.as_deref())?;
         Ok(SearchResponse::new(
             &self.index,
             &req.query,
@@ -208,13 +208,17 @@ impl Engine {
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
         let translated = self.translated_query(&req.query)?;
+        let lexical = match &translated {
+            Some(t) => Some(t.clone()),
+            None => self.widened_query(&req.query),
+        };
         let hits = retrieve::search_with_vector(
             &self.index,
             &req.query,
             &qv,
             &filters,
             req.k,
-            translated.as_deref(),
+            lexical.as_deref(),
         )?;
         let outcome = retrieve::SearchOutcome {
             hits,
@@ -339,6 +343,43 @@ impl Engine {
             judge.judge_blocking(&self.index, question, &mut comparison);
         }
         Ok(comparison)
+    }
+
+    /// What the full-text ranking searches for `question`: an English question's
+    /// German terms ([`Engine::translated_query`]), a German question widened by the
+    /// documents' own other words for its words ([`Engine::widened_query`]); `None`
+    /// for the question as it is.
+    pub fn lexical_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
+        Ok(match self.translated_query(question)? {
+            Some(t) => Some(t),
+            None => self.widened_query(question),
+        })
+    }
+
+    /// A German question with what the documents write for its words besides them: the
+    /// abbreviation a long form stands for ("kleine und mittlere Unternehmen bzw.
+    /// KMU", [`Abbreviations::as_alternatives`]) and the English words the documents
+    /// use for its nouns ("Mobilität Mobility", [`Engine::english_words`]); `None`
+    /// for an English question, or when there is nothing to add.
+    pub fn widened_query(&self, question: &str) -> Option<String> {
+        if retrieve::looks_english(question) {
+            return None;
+        }
+        let mut query = self.abbreviations().as_alternatives(question);
+        if let Some(words) = self.english_words() {
+            // Of its nouns: the capitalised words.
+            let english: Vec<&String> = question
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+                .flat_map(crate::index::lexical::analyze)
+                .flat_map(|t| words.of(&t).iter())
+                .collect();
+            for e in english {
+                query.push(' ');
+                query.push_str(e);
+            }
+        }
+        (query != question.split_whitespace().collect::<Vec<_>>().join(" ")).then_some(query)
     }
 
     /// For an English question, the German terms its words translate to (as the

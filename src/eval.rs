@@ -277,8 +277,11 @@ pub fn run(
             k: 10.max(ask_k),
         };
         let translated = engine.translated_query(&req.query)?;
-        let outcome =
-            retrieve::search(&engine.index, &engine.embedder, &req, translated.as_deref())?;
+        let lexical = match &translated {
+            Some(t) => Some(t.clone()),
+            None => engine.widened_query(&req.query),
+        };
+        let outcome = retrieve::search(&engine.index, &engine.embedder, &req, lexical.as_deref())?;
         let store = &engine.index.store;
         let mut first_rank = None;
         let mut within_budget = false;

@@ -1021,6 +1021,36 @@ fn a_german_noun_also_matches_the_english_word_the_reports_write_for_it() {
 }
 
 #[test]
+fn a_german_search_also_looks_for_the_documents_other_words() {
+    // The full-text ranking of `search` and `ask` also searches the abbreviation a long
+    // form stands for and the English words the reports write for a noun.
+    let engine = util::engine();
+    let widened = engine
+        .widened_query("Wie helfen die Länder kleinen und mittleren Unternehmen bei KI?")
+        .expect("widened");
+    assert!(widened.contains("Unternehmen bzw. KMU"), "{widened}");
+    let widened = engine
+        .widened_query("Was plant Bayern für die Mobilität?")
+        .expect("widened");
+    assert!(widened.ends_with(" mobility"), "{widened}");
+    // Nothing to add, or an English question: the question as it is.
+    assert_eq!(engine.widened_query("Wie nutzt die Polizei KI?"), None);
+    assert_eq!(
+        engine.widened_query("What does Bavaria plan for mobility?"),
+        None
+    );
+    let lexical = engine
+        .lexical_query("Which states operate data centres?")
+        .expect("runs");
+    assert_eq!(
+        lexical,
+        engine
+            .translated_query("Which states operate data centres?")
+            .expect("runs")
+    );
+}
+
+#[test]
 fn an_english_search_never_waits_for_the_vocabulary() {
     // The shared index's vocabulary, embedded once (or already there).
     let stored = {
