@@ -555,12 +555,13 @@ fn with_acronyms(text: &str, out: &mut [Translation], in_documents: &dyn Fn(&str
         let Some(first) = t.english.split_whitespace().next() else {
             continue;
         };
-        let acronyms: HashSet<&str> = tokens
+        let mut acronyms: Vec<&str> = tokens
             .windows(2)
             .filter(|w| w[1].to_lowercase() == first)
             .map(|w| w[0])
             .filter(|a| (2..=5).contains(&a.len()) && a.chars().all(|c| c.is_ascii_uppercase()))
             .collect();
+        acronyms.dedup();
         let mut terms = Vec::new();
         let mut written = Vec::new();
         for acronym in acronyms {
