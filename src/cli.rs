@@ -622,27 +622,20 @@ fn render_compare(r: &CompareResponse) -> String {
             r.unknown_terms.join(", ")
         ));
     }
-    if !r.synonyms.is_empty() {
-        let pairs: Vec<String> = r
-            .synonyms
-            .iter()
-            .map(|s| format!("{} = {}", s.word, s.synonyms.join(", ")))
-            .collect();
-        out.push_str(&format!(
-            "Gleichbedeutend gezählt (OpenThesaurus): {}\n",
-            pairs.join("; ")
-        ));
-    }
-    if !r.english_words.is_empty() {
-        let pairs: Vec<String> = r
-            .english_words
-            .iter()
-            .map(|s| format!("{} = {}", s.word, s.synonyms.join(", ")))
-            .collect();
-        out.push_str(&format!(
-            "Englisch geschrieben gezählt (Wörterbuch): {}\n",
-            pairs.join("; ")
-        ));
+    for (label, counted) in [
+        ("Gleichbedeutend gezählt (OpenThesaurus)", &r.synonyms),
+        (
+            "Englisch geschrieben gezählt (Wörterbuch)",
+            &r.english_words,
+        ),
+    ] {
+        if !counted.is_empty() {
+            let pairs: Vec<String> = counted
+                .iter()
+                .map(|s| format!("{} = {}", s.word, s.synonyms.join(", ")))
+                .collect();
+            out.push_str(&format!("{label}: {}\n", pairs.join("; ")));
+        }
     }
     if let Some(j) = &r.judge {
         if j.states_judged > 0 {

@@ -357,29 +357,38 @@ impl Engine {
     }
 
     /// A German question with what the documents write for its words besides them: the
-    /// abbreviation a long form stands for ("kleine und mittlere Unternehmen bzw.
-    /// KMU", [`Abbreviations::as_alternatives`]) and the English words the documents
-    /// use for its nouns ("Mobilität Mobility", [`Engine::english_words`]); `None`
-    /// for an English question, or when there is nothing to add.
+    /// abbreviation a long form stands for ("kleine und mittlere Unternehmen … KMU",
+    /// [`Abbreviations::spelled_out_in`]), unless it is in most passages, and the
+    /// English words the documents use for its nouns ("Mobilität … mobility",
+    /// [`Engine::english_words`]); `None` for an English question, or when there is
+    /// nothing to add.
     pub fn widened_query(&self, question: &str) -> Option<String> {
         if retrieve::looks_english(question) {
             return None;
         }
-        let mut query = self.abbreviations().as_alternatives(question);
+        let half = (self.index.store.chunks.len() / 2) as u64;
+        let mut added: Vec<&str> = Vec::new();
+        // An abbreviation in most passages ("KI" for "Künstliche Intelligenz") ranks
+        // nothing; it would only shift the ranking.
+        for (a, _) in self.abbreviations().spelled_out_in(question) {
+            let common = crate::index::lexical::analyze(&a.short)
+                .iter()
+                .any(|t| self.index.backend.doc_freq(t) > half);
+            if !common && !added.contains(&a.short.as_str()) {
+                added.push(&a.short);
+            }
+        }
         if let Some(words) = self.english_words() {
             // Of its nouns: the capitalised words.
-            let english: Vec<&String> = question
+            for term in question
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
                 .flat_map(crate::index::lexical::analyze)
-                .flat_map(|t| words.of(&t).iter())
-                .collect();
-            for e in english {
-                query.push(' ');
-                query.push_str(e);
+            {
+                added.extend(words.of(&term).iter().map(String::as_str));
             }
         }
-        (query != question.split_whitespace().collect::<Vec<_>>().join(" ")).then_some(query)
+        (!added.is_empty()).then(|| format!("{question} {}", added.join(" ")))
     }
 
     /// For an English question, the German terms its words translate to (as the

@@ -1552,20 +1552,21 @@ fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
 mod tests {
     use super::*;
 
-    fn spans(text: &str) -> Vec<Vec<String>> {
+    /// The word runs `read` finds in `text`, as text.
+    fn runs(text: &str, read: fn(&[&str]) -> Vec<Vec<Range<usize>>>) -> Vec<Vec<String>> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        alternatives(&words)
+        read(&words)
             .into_iter()
             .map(|c| c.into_iter().map(|r| words[r].join(" ")).collect())
             .collect()
     }
 
+    fn spans(text: &str) -> Vec<Vec<String>> {
+        runs(text, alternatives)
+    }
+
     fn reading_spans(text: &str) -> Vec<Vec<String>> {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        readings(&words)
-            .into_iter()
-            .map(|c| c.into_iter().map(|r| words[r].join(" ")).collect())
-            .collect()
+        runs(text, readings)
     }
 
     #[test]

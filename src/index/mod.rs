@@ -647,6 +647,20 @@ fn load_generation(
     })
 }
 
+/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, renamed
+/// over it (what is kept beside an index generation: the vocabulary's vectors, the
+/// documents' English words).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), IndexError> {
     use std::io::Write;
     let mut f = std::fs::File::create(path).map_err(io(path))?;

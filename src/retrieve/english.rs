@@ -5,7 +5,6 @@
 //! need not read the dictionary (a second on two cores).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -104,13 +103,7 @@ impl EnglishWords {
     /// Writes them to `path`, atomically (a temporary file renamed over it).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&json)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        crate::index::write_atomically(path, &json)
     }
 
     /// Reads what [`EnglishWords::write`] wrote, when it was learned from the

@@ -29,7 +29,6 @@
 //!   *use* …"), which are no topic words.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::Path;
 
 use crate::embed::{EmbedError, Embedder};
@@ -269,13 +268,7 @@ impl Lexicon {
         for x in self.vectors.iter().chain(&self.hub) {
             out.extend_from_slice(&x.to_le_bytes());
         }
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&out)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        crate::index::write_atomically(path, &out)
     }
 
     /// Reads what [`Lexicon::write`] wrote; an error names what is wrong (another
