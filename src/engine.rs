@@ -556,7 +556,7 @@ impl Engine {
     }
 
     /// The English words the documents use for their German nouns ("Mobilität":
-    /// `Mobility`), for German comparisons: read from beside the embedded index when
+    /// `Mobility`), for German comparisons and searches: read from beside the index when
     /// they were learned from this dictionary, else learned from it (reading it takes a
     /// second) and kept there. `None` without a dictionary.
     pub fn english_words(&self) -> Option<&EnglishWords> {
