@@ -48,6 +48,15 @@ pub struct Engine {
     english_words: OnceLock<Option<EnglishWords>>,
 }
 
+/// What a question's full-text side works with ([`Engine::queries`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queries {
+    /// An English question's German terms, which also pick its answer's sentences.
+    pub translated: Option<String>,
+    /// What the full-text ranking searches; `None` for the question as it is.
+    pub lexical: Option<String>,
+}
+
 impl Engine {
     fn assemble(config: Config, embedder: Embedder, index: Index) -> Engine {
         Engine {
@@ -207,11 +216,10 @@ impl Engine {
         let qv = self.embedder.embed_query(&req.query)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
-        let translated = self.translated_query(&req.query)?;
-        let lexical = match &translated {
-            Some(t) => Some(t.clone()),
-            None => self.widened_query(&req.query),
-        };
+        let Queries {
+            translated,
+            lexical,
+        } = self.queries(&req.query)?;
         let hits = retrieve::search_with_vector(
             &self.index,
             &req.query,
@@ -350,9 +358,20 @@ impl Engine {
     /// documents' own other words for its words ([`Engine::widened_query`]); `None`
     /// for the question as it is.
     pub fn lexical_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
-        Ok(match self.translated_query(question)? {
-            Some(t) => Some(t),
+        Ok(self.queries(question)?.lexical)
+    }
+
+    /// An English question's German terms ([`Engine::translated_query`]) and what the
+    /// full-text ranking searches ([`Engine::lexical_query`]), worked out once.
+    pub fn queries(&self, question: &str) -> Result<Queries, EmbedError> {
+        let translated = self.translated_query(question)?;
+        let lexical = match &translated {
+            Some(t) => Some(t.clone()),
             None => self.widened_query(question),
+        };
+        Ok(Queries {
+            translated,
+            lexical,
         })
     }
 

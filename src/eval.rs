@@ -276,11 +276,10 @@ pub fn run(
             docs: Vec::new(),
             k: 10.max(ask_k),
         };
-        let translated = engine.translated_query(&req.query)?;
-        let lexical = match &translated {
-            Some(t) => Some(t.clone()),
-            None => engine.widened_query(&req.query),
-        };
+        let crate::engine::Queries {
+            translated,
+            lexical,
+        } = engine.queries(&req.query)?;
         let outcome = retrieve::search(&engine.index, &engine.embedder, &req, lexical.as_deref())?;
         let store = &engine.index.store;
         let mut first_rank = None;

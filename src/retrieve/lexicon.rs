@@ -874,10 +874,8 @@ const BEFORE_VERB: &[&str] = &[
 
 /// Nouns of an idiom with the forms of its verb ("play a role", "what role do they
 /// play"): with the noun in a question, the verb is no topic word wherever it stands.
-const IDIOM_VERBS: &[(&str, &[&str])] = &[
-    ("role", &["play", "plays", "played", "playing"]),
-    ("roles", &["play", "plays", "played", "playing"]),
-];
+const IDIOM_VERBS: &[(&[&str], &[&str])] =
+    &[(&["role", "roles"], &["play", "plays", "played", "playing"])];
 
 /// Most verbs [`english_verbs`] finds.
 const MAX_VERBS: usize = 4;
@@ -912,8 +910,8 @@ pub fn english_verbs(question: &str, dictionary: Option<&Dictionary>) -> Vec<Str
     let mut verbs: Vec<String> = Vec::new();
     // "What role do the IT service providers *play* …": the verb of an idiom whose
     // noun frames the question.
-    for (noun, forms) in IDIOM_VERBS {
-        if tokens.iter().any(|t| t == noun) {
+    for (nouns, forms) in IDIOM_VERBS {
+        if tokens.iter().any(|t| nouns.contains(&t.as_str())) {
             verbs.extend(
                 tokens
                     .iter()
