@@ -341,6 +341,9 @@ impl Lexicon {
     ///   "high-performance computing" → `Hochleistungsrechnen`, "road construction" →
     ///   `Straßenbau` (in "Landesstraßenbau"). Of its nouns, the [`MAX_TRANSLATIONS`]
     ///   nearest to the phrase by the model count (the model picks the sense);
+    /// - a phrase of two nouns it does not know is the compound of their nouns that
+    ///   the documents use ([`composed`]): "world of work" → `Arbeitswelt`, "large
+    ///   language models" → `Sprachmodell`, not `Welt` and `Arbeit`;
     /// - a phrase it translates into a compound the documents do not use, but whose
     ///   parts they do, is one term per part, each bound to the next: "environmental
     ///   protection" → `Umweltschutz` → `Umwelt`, `Schutz` (word by word it was
@@ -780,7 +783,9 @@ fn dictionary_phrases(
                 continue;
             }
             let refs: Vec<&str> = slice.iter().map(String::as_str).collect();
-            let Some(all) = dictionary.lookup(&refs) else {
+            let Some(all) = dictionary.lookup(&refs).or_else(|| {
+                composed(dictionary, slice, words, verbs, usage.in_compounds).map(|c| vec![c])
+            }) else {
                 continue;
             };
             let nouns = used_nouns(&all, usage.in_compounds);
@@ -818,6 +823,58 @@ fn dictionary_phrases(
         outside,
     }
 }
+
+/// The German compound of an English phrase the dictionary does not know, when the
+/// documents use it: the modifier's noun, a linking element and the head's noun, as
+/// German joins them ("world of work" → `Arbeit` + s + `Welt` = `Arbeitswelt`; "AI
+/// ethics board" is no phrase of two nouns). The phrase is two topic words, modifier
+/// then head ("data economy"), or head "of" modifier ("world of work"); of the
+/// dictionary's nouns for each, the first pair whose compound is a term of the
+/// documents (`used`: as a word or inside their compounds) counts. A compound the
+/// documents do not use is no translation: the words stay single words.
+fn composed(
+    dictionary: &Dictionary,
+    slice: &[String],
+    words: &[String],
+    verbs: &[String],
+    used: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let topic = |w: &String| words.contains(w) && !verbs.contains(w);
+    let (modifier, head) = match slice {
+        [m, h] if topic(m) && topic(h) => (m, h),
+        [h, of, m] if of == "of" && topic(m) && topic(h) => (m, h),
+        _ => return None,
+    };
+    let single = |w: &str| -> Vec<String> {
+        dictionary
+            .lookup(&[w])
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| !n.contains([' ', '-']))
+            .collect()
+    };
+    let heads = single(head);
+    for m in single(modifier) {
+        // "Schule" joins as "Schul-" too.
+        let stems = std::iter::once(m.as_str()).chain(m.strip_suffix('e'));
+        for stem in stems {
+            for link in COMPOUND_LINKS {
+                for h in &heads {
+                    let compound = format!("{stem}{link}{}", h.to_lowercase());
+                    let terms = analyze(&compound);
+                    let head_terms = analyze(h);
+                    if terms.len() == 1 && terms != head_terms && used(&terms[0]) {
+                        return Some(compound);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// What German puts between the parts of a compound ("Arbeit*s*welt", "Straße*n*bau").
+const COMPOUND_LINKS: &[&str] = &["", "s", "n", "en", "es", "er"];
 
 /// The parts of the first of `nouns` that is one word the documents do not use, split
 /// into two or more parts they do ([`split_compound`]): `Umweltschutz` → `umwelt`,
@@ -1249,6 +1306,54 @@ mod tests {
         // "computing" is used outside its phrase too; "centres" is not.
         assert!(outside.contains("computing"));
         assert!(!outside.contains("centres"));
+    }
+
+    #[test]
+    fn a_phrase_the_dictionary_lacks_is_the_compound_the_documents_use() {
+        let d = Dictionary::parse(
+            "Arbeit {f}; Werk {n} :: work\n\
+             Welt {f}; Erde {f} :: world\n\
+             Schule {f} :: school\n\
+             Buch {n} :: book\n\
+             Daten {pl} :: data\n\
+             Portal {n} :: portal\n",
+        );
+        let used = |term: &str| ["arbeitswelt", "schulbuch", "arbeit", "welt"].contains(&term);
+        let compound = |text: &str| {
+            let words = content_words(text);
+            let tokens: Vec<String> = text.split(' ').map(str::to_string).collect();
+            composed(&d, &tokens, &words, &[], &used)
+        };
+        // Head "of" modifier, with a linking "s"; modifier then head, "Schule" as "Schul".
+        assert_eq!(compound("world of work").as_deref(), Some("Arbeitswelt"));
+        assert_eq!(compound("school book").as_deref(), Some("Schulbuch"));
+        // The modifier comes first, as in German: "world work" is no "Weltarbeit".
+        assert_eq!(compound("work world").as_deref(), Some("Arbeitswelt"));
+        assert_eq!(compound("world work"), None);
+        // A compound the documents do not use ("Datenportal") is none.
+        assert_eq!(compound("data portal"), None);
+        // A verb of the question is no part.
+        let tokens = vec!["school".to_string(), "book".to_string()];
+        assert_eq!(
+            composed(&d, &tokens, &tokens, &["book".to_string()], &used),
+            None
+        );
+        // In a text, the compound is one unit instead of its words.
+        let text = "the consequences for the world of work";
+        let Phrases { units, outside, .. } = dictionary_phrases(
+            &d,
+            text,
+            &content_words(text),
+            &[],
+            &Usage {
+                as_word: &used,
+                in_compounds: &used,
+            },
+        );
+        assert_eq!(units.len(), 1);
+        assert_eq!(units[0].phrase, "world of work");
+        assert_eq!(units[0].nouns, ["Arbeitswelt"]);
+        assert!(!outside.contains("world") && !outside.contains("work"));
     }
 
     #[test]
