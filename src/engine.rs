@@ -327,6 +327,9 @@ impl Engine {
         question_vector: &[f32],
         judge: Option<&Judge>,
     ) -> Result<compare::Comparison, IndexError> {
+        // The words naming the documents compared are no part of the topic.
+        let named = self.named_documents(question);
+        let topic = &retrieve::query::without_words(topic, &named.words);
         let translations = if compare::needs_translation(question, topic) {
             self.translate(question, topic)?
         } else {
@@ -343,6 +346,7 @@ impl Engine {
                 abbreviations: Some(self.abbreviations()),
                 index_terms: Some(self.index_terms()),
                 english_words: self.english_words(),
+                named: Some(&named),
             },
             &self.config.compare,
             judge.is_some(),
@@ -351,6 +355,23 @@ impl Engine {
             judge.judge_blocking(&self.index, question, &mut comparison);
         }
         Ok(comparison)
+    }
+
+    /// The documents `question` names and the words naming them
+    /// ([`retrieve::query::documents_named`]); an English question's words also through
+    /// the dictionary's nouns ("digital ministers' conference").
+    pub fn named_documents(&self, question: &str) -> retrieve::query::NamedDocuments {
+        let nouns = |word: &str| {
+            self.dictionary()
+                .and_then(|d| d.lookup(&[word]))
+                .unwrap_or_default()
+        };
+        let english = retrieve::looks_english(question) && self.dictionary().is_some();
+        retrieve::query::documents_named(
+            self.index.store.catalog_names(),
+            question,
+            english.then_some(&nouns as &dyn Fn(&str) -> Vec<String>),
+        )
     }
 
     /// What the full-text ranking searches for `question`: an English question's

@@ -9,8 +9,9 @@
 //!    the state, fused by reciprocal rank; the best [`CANDIDATES`] are read, and the
 //!    next ones up to [`ComparePolicy::complete_within`] for a sentence that holds the
 //!    whole topic (a finding there rarely answers another question). When the
-//!    question names documents ("laut ihren DMK-Berichten", [`named_documents`]), only
-//!    their passages count ([`Comparison::documents`]).
+//!    question names documents ("laut ihren DMK-Berichten", "in their reports to the
+//!    digital ministers' conference", [`documents_named`]), only their passages count
+//!    ([`Comparison::documents`]), and the words naming them are no part of the topic.
 //! 2. The topic's *key terms* are its nouns (German nouns are upper case; all words for
 //!    an English topic), analysed, that occur in the documents but in at most half of
 //!    the passages, without the words that name states and, unless nothing else is
@@ -73,7 +74,7 @@ use crate::retrieve::compound::{IndexTerms, split_unknown_compounds};
 use crate::retrieve::english::EnglishWords;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
-use crate::retrieve::query::named_documents;
+use crate::retrieve::query::{NamedDocuments, named_documents};
 use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{detect_states, looks_english};
 
@@ -1195,6 +1196,11 @@ pub struct OtherWords<'a> {
     /// The English words the documents use for their German nouns: a German topic's
     /// noun also matches them ("Mobilität": `Mobility`).
     pub english_words: Option<&'a EnglishWords>,
+    /// The documents the question names ([`documents_named`]: "laut ihren
+    /// DMK-Berichten", "in their reports to the digital ministers' conference"), when
+    /// known; else they are read from the question's German names and acronyms
+    /// ([`named_documents`]).
+    pub named: Option<&'a NamedDocuments>,
 }
 
 /// Compares the states on `topic`; `question` is what was asked (it tells the
@@ -1217,6 +1223,7 @@ pub fn compare(
         abbreviations,
         index_terms,
         english_words,
+        named,
     } = words;
     let store = &index.store;
     let n = store.chunks.len();
@@ -1338,16 +1345,10 @@ pub fn compare(
             *fused.entry(chunk).or_default() += lexical_weight / (RRF_K + r.1 as f32);
         }
     }
-    let scope = named_documents(
-        store.docs.iter().map(|d| {
-            [
-                d.title.as_str(),
-                d.short_title.as_str(),
-                d.publisher.as_str(),
-            ]
-        }),
-        question,
-    );
+    let scope = match named {
+        Some(named) => named.docs.clone(),
+        None => named_documents(store.catalog_names(), question),
+    };
     // Passages of each state the rule reads.
     let read = policy.candidates.max(policy.complete_within);
     let mut rows = Vec::with_capacity(16);

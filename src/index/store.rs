@@ -78,6 +78,18 @@ pub struct Store {
 }
 
 impl Store {
+    /// Each document's title, short title and publisher, in the store's order: what a
+    /// question may name it by ([`crate::retrieve::query::documents_named`]).
+    pub fn catalog_names(&self) -> impl Iterator<Item = [&str; 3]> {
+        self.docs.iter().map(|d| {
+            [
+                d.title.as_str(),
+                d.short_title.as_str(),
+                d.publisher.as_str(),
+            ]
+        })
+    }
+
     /// The passage text of chunk `i`.
     pub fn chunk_text(&self, i: usize) -> &str {
         let c = &self.chunks[i];

@@ -313,7 +313,8 @@ const ACROSS: &[&str] = &[
 const RELATIVE: &[&str] = &["die", "welche", "that", "which", "whose"];
 
 /// Words that only frame a cross-state question and say nothing about its topic:
-/// question words, words for the states and for their reports.
+/// question words, words for the states and for their reports. The names of the
+/// documents ("DMK-Berichten") are taken out with the catalog ([`without_words`]).
 const FRAME: &[&str] = &[
     "welche",
     "welchen",
@@ -337,10 +338,6 @@ const FRAME: &[&str] = &[
     "berichts",
     "länderberichten",
     "länderberichte",
-    "dmk-berichten",
-    "dmk-bericht",
-    "dmk",
-    "digitalministerkonferenz",
     "vergleich",
     "vergleiche",
     "vergleichen",
@@ -547,7 +544,7 @@ mod cross_state_tests {
         assert_eq!(
             topic("Welche Länder setzen laut ihren DMK-Berichten KI in der Polizei ein?")
                 .as_deref(),
-            Some("setzen KI in der Polizei ein")
+            Some("setzen DMK-Berichten KI in der Polizei ein")
         );
         assert_eq!(
             topic("Which states use AI in the police?").as_deref(),
@@ -577,7 +574,15 @@ mod cross_state_tests {
         assert_eq!(
             topic("Welche Länder gehen in ihren Berichten zur Digitalministerkonferenz auf den AI Act ein?")
                 .as_deref(),
-            Some("gehen auf den AI Act ein")
+            Some("gehen zur Digitalministerkonferenz auf den AI Act ein")
+        );
+        // The names of documents go with the catalog.
+        assert_eq!(
+            without_words(
+                "gehen zur Digitalministerkonferenz auf den AI Act ein",
+                &["digitalministerkonferenz".to_string()]
+            ),
+            "gehen auf den AI Act ein"
         );
         assert_eq!(
             topic("Gibt es Länder, die KI in Schulen einsetzen?").as_deref(),
@@ -594,10 +599,28 @@ mod cross_state_tests {
     }
 }
 
+/// The documents a question names, and the words of the question that name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamedDocuments {
+    /// Positions in the catalog; empty when the question names none, or all of them.
+    pub docs: Vec<usize>,
+    /// The question's words that name them, lower case ("dmk"; "digital",
+    /// "ministers", "conference"): no words of its topic.
+    pub words: Vec<String>,
+}
+
 /// The documents a question names by their catalog entry: "laut ihren DMK-Berichten",
 /// "in den Berichten zur Digitalministerkonferenz", "laut KI@SACHSEN". Returns the
 /// positions in `docs` of the named documents; empty when the question names none, or
-/// all of them.
+/// all of them ([`documents_named`] without English).
+pub fn named_documents<'a>(
+    docs: impl IntoIterator<Item = [&'a str; 3]>,
+    question: &str,
+) -> Vec<usize> {
+    documents_named(docs, question, None).docs
+}
+
+/// The documents a question names, and the words naming them ([`NamedDocuments`]).
 ///
 /// A document's *names* are the tokens of its title, short title and publisher that a
 /// reader would use to point at it and that no other document's entry shares: acronyms
@@ -607,20 +630,33 @@ mod cross_state_tests {
 /// the states' strategies too, and states are detected as states.
 /// A question word names it when it equals an acronym, or starts with a long compound
 /// (inflected: "Digitalministerkonferenzen"); hyphenated words count part by part.
-pub fn named_documents<'a>(
+///
+/// With `nouns` (an English word's German nouns, from a dictionary), a run of English
+/// words names a long compound when their nouns, or the words themselves (loan words:
+/// "digital"), joined in their order as German joins the parts of a compound, are that
+/// compound: "the digital ministers' conference" → `Digital` + `Minister` +
+/// `Konferenz`.
+pub fn documents_named<'a>(
     docs: impl IntoIterator<Item = [&'a str; 3]>,
     question: &str,
-) -> Vec<usize> {
+    nouns: Option<&dyn Fn(&str) -> Vec<String>>,
+) -> NamedDocuments {
     let names: Vec<HashSet<String>> = docs
         .into_iter()
         .map(|fields| fields.iter().flat_map(|f| document_names(f)).collect())
         .collect();
     if names.len() < 2 {
-        return Vec::new();
+        return NamedDocuments::default();
     }
     let words: Vec<String> = question
         .split(|c: char| !(c.is_alphanumeric() || c == '@'))
         .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    // English words; a possessive's "s" ("minister's") is none.
+    let english: Vec<String> = question
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() > 1)
         .map(str::to_lowercase)
         .collect();
     let shared = |name: &str, own: usize| {
@@ -629,23 +665,104 @@ pub fn named_documents<'a>(
             .enumerate()
             .any(|(j, other)| j != own && other.contains(name))
     };
-    let named: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(i, own)| {
-            own.iter().filter(|n| !shared(n, *i)).any(|n| {
-                words.iter().any(|w| {
-                    w == n || (n.chars().count() >= LONG_NAME && w.starts_with(n.as_str()))
-                })
-            })
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if named.len() == names.len() {
-        Vec::new()
-    } else {
-        named
+    let mut out = NamedDocuments::default();
+    for (i, own) in names.iter().enumerate() {
+        let mut named = false;
+        for n in own.iter().filter(|n| !shared(n, i)) {
+            let long = n.chars().count() >= LONG_NAME;
+            for w in &words {
+                if w == n || (long && w.starts_with(n.as_str())) {
+                    named = true;
+                    if !out.words.contains(w) {
+                        out.words.push(w.clone());
+                    }
+                }
+            }
+            if let Some(nouns) = nouns.filter(|_| long) {
+                for at in 0..english.len() {
+                    if let Some(end) = compound_run(n, &english, at, "", nouns) {
+                        named = true;
+                        for w in &english[at..end] {
+                            if !out.words.contains(w) {
+                                out.words.push(w.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if named {
+            out.docs.push(i);
+        }
     }
+    if out.docs.len() == names.len() {
+        out.docs.clear();
+    }
+    out
+}
+
+/// `text` without its words that are among `words` (lower case), whole or as a part of
+/// a hyphenated word ("DMK-Berichten" for `dmk`), and the articles and prepositions
+/// right before them ("zur Digitalministerkonferenz", "to the digital ministers'
+/// conference"); `text` itself when nothing else would be left.
+pub fn without_words(text: &str, words: &[String]) -> String {
+    let names = |token: &str| {
+        let lower = token.to_lowercase();
+        let core = lower.trim_matches(|c: char| !(c.is_alphanumeric() || c == '@'));
+        words.iter().any(|w| w == core)
+            || core
+                .split(|c: char| !(c.is_alphanumeric() || c == '@'))
+                .any(|part| words.iter().any(|w| w == part))
+    };
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut keep: Vec<bool> = tokens.iter().map(|t| !names(t)).collect();
+    for j in (0..tokens.len().saturating_sub(1)).rev() {
+        if !keep[j + 1] && LINKERS.contains(&tokens[j].to_lowercase().as_str()) {
+            keep[j] = false;
+        }
+    }
+    let kept: Vec<&str> = (0..tokens.len())
+        .filter(|&j| keep[j])
+        .map(|j| tokens[j])
+        .collect();
+    if kept.is_empty() {
+        text.to_string()
+    } else {
+        kept.join(" ")
+    }
+}
+
+/// What German puts between the parts of a compound ("Arbeit*s*welt").
+const LINKS: &[&str] = &["", "s", "n", "en", "es"];
+
+/// The end of the run of `words` from `at` on whose nouns (or themselves), joined to
+/// `prefix` in order, make `name`; two words at least. Parts are tried only while
+/// they still spell the start of `name`.
+fn compound_run(
+    name: &str,
+    words: &[String],
+    at: usize,
+    prefix: &str,
+    nouns: &dyn Fn(&str) -> Vec<String>,
+) -> Option<usize> {
+    let word = words.get(at)?;
+    let mut parts: Vec<String> = nouns(word).iter().map(|n| n.to_lowercase()).collect();
+    parts.push(word.clone());
+    let links = if prefix.is_empty() { &[""][..] } else { LINKS };
+    for part in &parts {
+        for link in links {
+            let joined = format!("{prefix}{link}{part}");
+            if joined == name && !prefix.is_empty() {
+                return Some(at + 1);
+            }
+            if name.starts_with(&joined)
+                && let Some(end) = compound_run(name, words, at + 1, &joined, nouns)
+            {
+                return Some(end);
+            }
+        }
+    }
+    None
 }
 
 /// Letters of a compound long enough to name a document.
@@ -692,6 +809,12 @@ mod document_tests {
         named_documents(CATALOG, question)
     }
 
+    fn found_words() -> Vec<String> {
+        ["digital", "ministers", "conference", "dmk"]
+            .map(String::from)
+            .to_vec()
+    }
+
     #[test]
     fn acronyms_and_long_compounds_of_an_entry_name_its_document() {
         assert_eq!(
@@ -730,5 +853,57 @@ mod document_tests {
         assert!(named("Was sagen Datenschutzbeauftragte zu KI?").is_empty());
         // With one document there is nothing to choose.
         assert!(named_documents([CATALOG[0]], "laut den DMK-Berichten").is_empty());
+    }
+
+    #[test]
+    fn english_words_name_a_long_compound_through_their_german_nouns() {
+        let nouns = |w: &str| -> Vec<String> {
+            match w {
+                "ministers" => vec!["Minister".into(), "Pfarrer".into()],
+                "conference" => vec!["Konferenz".into(), "Tagung".into()],
+                "protocol" | "minutes" => vec!["Protokoll".into()],
+                "result" | "results" => vec!["Ergebnis".into()],
+                _ => Vec::new(),
+            }
+        };
+        let named = |q: &str| documents_named(CATALOG, q, Some(&nouns));
+        let found = named(
+            "Which states discuss the AI Act in their reports to the Digital Ministers' Conference?",
+        );
+        assert_eq!(found.docs, [0]);
+        assert_eq!(found.words, ["digital", "ministers", "conference"]);
+        // With a linking "s": "Ergebnis" + "s" + "protokoll".
+        assert_eq!(named("What do the results minutes say?").docs, [0]);
+        // The acronym names its document in English too, and is no topic word.
+        let found = named("Which states plan training according to their DMK reports?");
+        assert_eq!(
+            (found.docs, found.words),
+            (vec![0], vec!["dmk".to_string()])
+        );
+        // Words that make only part of a name, or none, name nothing.
+        assert!(
+            named("Which states discuss the ministers' conference?")
+                .docs
+                .is_empty()
+        );
+        assert!(
+            named("Which states hold digital conferences?")
+                .docs
+                .is_empty()
+        );
+        assert_eq!(
+            without_words(
+                "discuss the AI Act to the Digital Ministers' Conference, laut DMK-Berichten",
+                &found_words()
+            ),
+            "discuss the AI Act laut"
+        );
+        assert_eq!(without_words("DMK", &found_words()), "DMK");
+        // Without a dictionary only the German names count.
+        assert!(
+            documents_named(CATALOG, "the digital ministers conference", None)
+                .docs
+                .is_empty()
+        );
     }
 }

@@ -291,6 +291,48 @@ fn a_question_naming_documents_compares_only_those() {
 }
 
 #[test]
+fn an_english_question_names_documents_in_words_and_those_words_are_no_topic() {
+    let mut engine = util::engine();
+    let store = engine.index.store.clone();
+    let reports = store
+        .docs
+        .iter()
+        .position(|d| d.title.contains("Digitalministerkonferenz"))
+        .expect("the seeds hold the reports to the Digitalministerkonferenz");
+    // "digital ministers' conference": `Digital` + `Minister` + `Konferenz`.
+    let res = compare(
+        &mut engine,
+        "Which states discuss the European AI Regulation in their reports to the digital ministers' conference?",
+    );
+    let ids: Vec<&str> = res.documents.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, [store.docs[reports].id.as_str()]);
+    // Those words are not translated: a report naming a conference of ministers says
+    // nothing on the topic for that.
+    assert!(
+        !res.translations
+            .iter()
+            .any(|t| ["digital", "ministers", "conference"].contains(&t.word.as_str())),
+        "{:?}",
+        res.translations
+    );
+    assert!(
+        !res.key_terms.iter().any(|k| k.starts_with("konferenz")),
+        "{:?}",
+        res.key_terms
+    );
+    for row in res.rows.iter().filter(|r| r.status == "finding") {
+        let c = row.citation.as_ref().expect("a finding has a citation");
+        assert_eq!(c.doc, store.docs[reports].id, "{}", row.state);
+    }
+    // Without them, all documents are compared.
+    let res = compare(
+        &mut engine,
+        "Which states discuss the European AI Regulation?",
+    );
+    assert!(res.documents.is_empty(), "{:?}", res.documents);
+}
+
+#[test]
 fn a_compound_the_reports_do_not_use_is_judged_by_its_parts() {
     let mut engine = util::engine();
     let findings = |res: &CompareResponse| -> Vec<(String, String)> {
@@ -813,6 +855,25 @@ fn the_dictionary_translates_phrases_and_the_model_picks_the_nouns() {
     let hb = res.rows.iter().find(|r| r.state == "HB").expect("HB row");
     assert_eq!(hb.status, "finding", "{:?}", res.rows);
     assert!(hb.finding.contains("Rechenzentrum"), "{}", hb.finding);
+
+    // A phrase the dictionary lacks is the compound of its nouns the reports use:
+    // "world of work" is `Arbeitswelt`, not any "Welt" and any "Arbeit".
+    let res = compare(
+        &mut engine,
+        "Which states address the consequences of AI for the world of work?",
+    );
+    assert!(
+        res.translations
+            .iter()
+            .any(|t| t.word == "world of work" && t.terms == ["Arbeitswelt"]),
+        "{:?}",
+        res.translations
+    );
+    assert!(
+        !res.key_terms.contains(&"welt".to_string()),
+        "{:?}",
+        res.key_terms
+    );
 
     // A phrase of five words whose entry has no German noun but an abbreviation note
     // ("Kleine und mittelständische Unternehmen /KMU/"), after an adverb that is no
