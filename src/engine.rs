@@ -370,7 +370,7 @@ impl Engine {
         retrieve::query::documents_named(
             self.index.store.catalog_names(),
             question,
-            english.then_some(&nouns as &dyn Fn(&str) -> Vec<String>),
+            english.then_some(&nouns as retrieve::query::Nouns),
         )
     }
 

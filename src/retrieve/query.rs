@@ -599,6 +599,9 @@ mod cross_state_tests {
     }
 }
 
+/// An English word's German nouns (from a dictionary), for [`documents_named`].
+pub type Nouns<'a> = &'a dyn Fn(&str) -> Vec<String>;
+
 /// The documents a question names, and the words of the question that name them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NamedDocuments {
@@ -639,7 +642,7 @@ pub fn named_documents<'a>(
 pub fn documents_named<'a>(
     docs: impl IntoIterator<Item = [&'a str; 3]>,
     question: &str,
-    nouns: Option<&dyn Fn(&str) -> Vec<String>>,
+    nouns: Option<Nouns>,
 ) -> NamedDocuments {
     let names: Vec<HashSet<String>> = docs
         .into_iter()
@@ -743,7 +746,7 @@ fn compound_run(
     words: &[String],
     at: usize,
     prefix: &str,
-    nouns: &dyn Fn(&str) -> Vec<String>,
+    nouns: Nouns,
 ) -> Option<usize> {
     let word = words.get(at)?;
     let mut parts: Vec<String> = nouns(word).iter().map(|n| n.to_lowercase()).collect();
