@@ -38,7 +38,9 @@
 //!    Projekten") or are frame words has none either.
 //! 3. Each sentence of a candidate, and each two adjacent sentences of a paragraph, is
 //!    scored by the IDF-weighted share of the key terms it holds, without the
-//!    portfolios of the ministries it names ([`without_portfolios`]); the state's
+//!    portfolios of the ministries it names ([`without_portfolios`]) and without the
+//!    shorter nouns the analyser makes of an agent noun ("Grund" for "Gründer",
+//!    [`AgentNouns`]); the state's
 //!    evidence is its best sentence, or sentence pair when the pair holds more (ties:
 //!    the better passage).
 //!    A topic with alternatives ("Chatbots oder Sprachmodelle", "bzw.", "or", lists
@@ -67,7 +69,7 @@ use std::ops::Range;
 
 use crate::answer::extractive::{holds_term, is_frame_term};
 use crate::corpus::{StateCode, sentence};
-use crate::index::lexical::{LexicalFilter, analyze, bm25_idf};
+use crate::index::lexical::{LexicalFilter, analyze, bm25_idf, in_compound};
 use crate::index::{Index, IndexError};
 use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::compound::{IndexTerms, split_unknown_compounds};
@@ -1294,6 +1296,14 @@ pub fn compare(
     // whose senses ("liability": `Verantwortlichkeit`) read too much into a report.
     let readings = alternative_words(index, question, english, translations, !english);
     let views = views(&key, &alternative_terms(&readings, &key));
+    let agents = AgentNouns::of(
+        topic.split(|c: char| !c.is_alphabetic()).chain(
+            translations
+                .iter()
+                .flat_map(|t| t.written.iter().map(String::as_str)),
+        ),
+        &views,
+    );
     let all: Vec<usize> = (0..n).collect();
     let dense = index.backend.dense(question_vector, n, Some(&all))?;
     // An English topic is searched lexically by its translations; untranslated, its
@@ -1369,11 +1379,9 @@ pub fn compare(
             .enumerate()
             .map(|(i, chunk)| {
                 let text = store.chunk_text(chunk);
-                let passage_terms: HashSet<String> =
-                    analyze(&without_portfolios(&store.indexed_text(chunk)))
-                        .into_iter()
-                        .collect();
-                let (sentence, sentence_coverage) = best_sentence(text, &views);
+                let indexed = store.indexed_text(chunk);
+                let passage_terms = agents.guard(&indexed, analyze(&without_portfolios(&indexed)));
+                let (sentence, sentence_coverage) = best_sentence(text, &views, &agents);
                 Candidate {
                     chunk,
                     rank: i + 1,
@@ -1505,12 +1513,94 @@ fn without_portfolios(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Key terms the analyser also gives a shorter noun: it drops the agent suffix "-er",
+/// so "Gründer" is `grund`, as "Grund" is, and "Nutzer" `nutz`, as in "Nutzung". A
+/// text's words count for such a term only when the text holds the agent noun
+/// ("Gründerinnen", "Existenzgründer"), not for "Aus diesem Grund", "Hintergrund" or
+/// "Grundschule".
+#[derive(Debug, Default)]
+struct AgentNouns {
+    /// (term, the agent noun's letters: `grund`, `grunder`).
+    nouns: Vec<(String, String)>,
+    /// The other key terms' forms, which such a word still counts for ("Gründung":
+    /// `grundung`).
+    others: HashSet<String>,
+}
+
+impl AgentNouns {
+    /// The agent nouns among a topic's `words` (German nouns, or the German words an
+    /// English topic's words translate to) whose term is a key term of `views`.
+    fn of<'a>(words: impl Iterator<Item = &'a str>, views: &[Vec<KeyTerm>]) -> AgentNouns {
+        let forms: HashSet<&str> = views
+            .iter()
+            .flatten()
+            .flat_map(|k| k.forms.iter().map(String::as_str))
+            .collect();
+        let mut nouns: Vec<(String, String)> = Vec::new();
+        for word in words.filter(|w| w.chars().next().is_some_and(char::is_uppercase)) {
+            let [term] = &analyze(word)[..] else {
+                continue;
+            };
+            let letters = folded(word);
+            let agent = ["er", "ern", "ers"]
+                .iter()
+                .any(|end| letters.strip_suffix(end) == Some(term.as_str()));
+            if agent && forms.contains(term.as_str()) && !nouns.iter().any(|(t, _)| t == term) {
+                nouns.push((term.clone(), format!("{term}er")));
+            }
+        }
+        let others = forms
+            .into_iter()
+            .filter(|f| !nouns.iter().any(|(t, _)| t == f))
+            .map(str::to_string)
+            .collect();
+        AgentNouns { nouns, others }
+    }
+
+    /// The analysed `terms` of `text`, where `text` does not hold an agent noun, with
+    /// the words that would count for it made unmatchable, unless they count for
+    /// another key term.
+    fn guard(&self, text: &str, terms: Vec<String>) -> HashSet<String> {
+        let mut out: HashSet<String> = terms.into_iter().collect();
+        if self.nouns.is_empty() {
+            return out;
+        }
+        let letters = folded(text);
+        for (term, agent) in &self.nouns {
+            if letters.contains(agent.as_str()) {
+                continue;
+            }
+            let holds = |w: &str, t: &str| w == t || in_compound(w, t);
+            out = out
+                .into_iter()
+                .map(|w| {
+                    if holds(&w, term) && !self.others.iter().any(|o| holds(&w, o)) {
+                        format!("\u{1}{w}\u{1}")
+                    } else {
+                        w
+                    }
+                })
+                .collect();
+        }
+        out
+    }
+}
+
+/// Lower case with the umlauts and "ß" written as the analyser writes them.
+fn folded(text: &str) -> String {
+    text.to_lowercase()
+        .replace('ä', "a")
+        .replace('ö', "o")
+        .replace('ü', "u")
+        .replace('ß', "ss")
+}
+
 /// The sentence of `text` with the largest share of the key terms (the first of equals;
 /// sentences of fewer than four words only when nothing else holds a key term), or two
 /// adjacent sentences of one paragraph when together they hold more: a statement often
 /// names its subject in one sentence and the topic in the next ("Standorte des
 /// Programms sind …").
-fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
+fn best_sentence(text: &str, views: &[Vec<KeyTerm>], agents: &AgentNouns) -> (Range<usize>, f32) {
     // Ordered by: a long sentence with a key term, then coverage, then a long sentence.
     let order = |cov: f32, long: bool| (u8::from(long && cov > 0.0), cov, u8::from(long));
     let mut best: Option<(Range<usize>, f32, bool)> = None;
@@ -1518,9 +1608,8 @@ fn best_sentence(text: &str, views: &[Vec<KeyTerm>]) -> (Range<usize>, f32) {
     let sentences: Vec<(Range<usize>, HashSet<String>)> = sentence::split(text)
         .into_iter()
         .map(|r| {
-            let terms = analyze(&without_portfolios(&text[r.clone()]))
-                .into_iter()
-                .collect();
+            let sentence = &text[r.clone()];
+            let terms = agents.guard(sentence, analyze(&without_portfolios(sentence)));
             (r, terms)
         })
         .collect();
@@ -1689,10 +1778,39 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_noun_is_not_the_shorter_noun_the_analyser_makes_of_it() {
+        // "Gründer" and "Grund" are both `grund`; "Gründung" is a key term of its own.
+        let views = vec![vec![term("grund"), term("grundung")]];
+        let agents = AgentNouns::of(["Gründer", "Gründung", "für"].into_iter(), &views);
+        assert_eq!(agents.nouns, [("grund".to_string(), "grunder".to_string())]);
+        let terms = |text: &str| agents.guard(text, analyze(text));
+        let cov = |text: &str| coverage(&terms(text), &views[0]);
+        // The agent noun, inflected or in a compound, counts.
+        assert_eq!(cov("Wir fördern Existenzgründer."), 0.5);
+        assert_eq!(cov("Gründerinnen und Gründern helfen wir."), 0.5);
+        // The shorter noun, alone or in a compound, does not; "Gründung" still does.
+        assert_eq!(
+            cov("Aus diesem Grund wurde eine Arbeitsgruppe gegründet."),
+            0.0
+        );
+        assert_eq!(cov("Vor diesem Hintergrund fördern wir Grundschulen."), 0.0);
+        assert_eq!(cov("Die Gründung von Firmen."), 0.5);
+        // A word that is no agent noun guards nothing ("Wasser" is `wass` + "er" but no
+        // key term here; "Gründung" is no "-er" noun).
+        let plain = AgentNouns::of(["Gründung", "Wasser"].into_iter(), &views);
+        assert!(plain.nouns.is_empty());
+        assert!(
+            plain
+                .guard("Aus diesem Grund", analyze("Aus diesem Grund"))
+                .contains("grund")
+        );
+    }
+
+    #[test]
     fn two_sentences_of_a_paragraph_count_together_only_when_they_hold_more() {
         let views = vec![vec![term("standort"), term("zentr")]];
         let pick = |text: &'static str| {
-            let (range, cov) = best_sentence(text, &views);
+            let (range, cov) = best_sentence(text, &views, &AgentNouns::default());
             (&text[range], cov)
         };
         // The subject in one sentence, the topic in the next.
