@@ -290,6 +290,7 @@ const ACROSS: &[&str] = &[
     "der",
     "alle",
     "allen",
+    "viele",
     "einzelnen",
     "verschiedenen",
     "anderen",
@@ -302,11 +303,21 @@ const ACROSS: &[&str] = &[
     "what",
     "the",
     "all",
+    "any",
+    "some",
+    "many",
     "each",
     "different",
     "other",
     "german",
     "federal",
+];
+
+/// Verbs a request opens with, question mark or not ("Nenne alle Länder mit …", "List
+/// the states that …"): the request, not its topic.
+const REQUESTS: &[&str] = &[
+    "nenne", "nennen", "nennt", "zeige", "zeigen", "zeigt", "liste", "gib", "finde", "list",
+    "show", "name", "give", "find", "tell",
 ];
 
 /// Words after a state word that open a relative clause: "Länder, die …", "states that …".
@@ -429,10 +440,13 @@ pub fn cross_state(question: &str) -> Option<CrossState> {
     }
     // The first word of a question is a question word or a verb ("Gibt es …"), upper
     // case only because it comes first; an abbreviation (`KI`) stays.
-    let skip_first = question.trim_end().ends_with('?')
+    let skip_first = (question.trim_end().ends_with('?')
         && words
             .first()
-            .is_some_and(|w| w.chars().any(char::is_lowercase));
+            .is_some_and(|w| w.chars().any(char::is_lowercase)))
+        || lower
+            .first()
+            .is_some_and(|w| REQUESTS.contains(&w.as_str()));
     // Dropped: the phrase, frame words with an article right before them ("the
     // documents", "den Berichten"), and English auxiliaries before the verb ("Where do
     // the documents connect …", "Which states are building …").
@@ -505,6 +519,8 @@ mod cross_state_tests {
             "Vergleich der Länder bei KI-Schulungen",
             "Gibt es Länder, die KI in Schulen einsetzen?",
             "Nenne Länder, welche ein KI-Rechenzentrum betreiben.",
+            "Wie viele Länder haben eine KI-Strategie?",
+            "Nenne alle Länder mit einer KI-Strategie",
         ] {
             assert!(cross_state(q).is_some(), "{q}");
         }
@@ -517,6 +533,9 @@ mod cross_state_tests {
             "Where do the documents connect AI with floods, and for which states?",
             "How do the German states train their staff?",
             "Are there states that use AI in schools?",
+            "Do any states use chatbots in their administration?",
+            "How many states have an AI strategy?",
+            "List the states that fund AI start-ups.",
         ] {
             assert!(cross_state(q).is_some(), "{q}");
         }
@@ -591,6 +610,19 @@ mod cross_state_tests {
         assert_eq!(
             topic("Are there states that use AI in schools?").as_deref(),
             Some("use AI in schools")
+        );
+        // A request's verb is no topic word.
+        assert_eq!(
+            topic("Nenne alle Länder mit einer KI-Strategie").as_deref(),
+            Some("mit einer KI-Strategie")
+        );
+        assert_eq!(
+            topic("List the states that fund AI start-ups.").as_deref(),
+            Some("that fund AI start-ups")
+        );
+        assert_eq!(
+            topic("Do any states use chatbots in their administration?").as_deref(),
+            Some("use chatbots administration")
         );
         assert_eq!(
             topic("Which states see AI as Europe's chance?").as_deref(),
