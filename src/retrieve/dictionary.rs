@@ -125,6 +125,12 @@ impl Dictionary {
         self.words.contains(&lower) && !self.german.contains(&lower)
     }
 
+    /// True when `word` is one of the German nouns the dictionary lists, in any case
+    /// ("Umwelt", "schutz"; not "Steten", "bedien").
+    pub fn is_german_noun(&self, word: &str) -> bool {
+        self.german.contains(&word.to_lowercase())
+    }
+
     /// True when the dictionary translates `word` (lower case) as a verb ("to process").
     pub fn is_verb(&self, word: &str) -> bool {
         self.verbs.contains(word)

@@ -345,7 +345,8 @@ impl Lexicon {
     ///   the documents use ([`composed`]): "world of work" → `Arbeitswelt`, "large
     ///   language models" → `Sprachmodell`, not `Welt` and `Arbeit`;
     /// - a phrase it translates into a compound the documents do not use, but whose
-    ///   parts they do, is one term per part, each bound to the next: "environmental
+    ///   parts they do (each a noun of the dictionary, [`noun_part`]), is one term per
+    ///   part, each bound to the next: "environmental
     ///   protection" → `Umweltschutz` → `Umwelt`, `Schutz` (word by word it was
     ///   `Schutz`, `Sichern`, `Sicherung`, and no `Umwelt`: "environmental" is no
     ///   noun). With as many words as parts, a part also takes what the word in its
@@ -792,6 +793,7 @@ fn dictionary_phrases(
             let phrase = refs.join(" ");
             if nouns.is_empty() {
                 if let Some(parts) = compound_parts(&all, in_documents)
+                    .filter(|parts| parts.iter().all(|p| noun_part(dictionary, p)))
                     && !split.iter().any(|p| p.phrase == phrase)
                 {
                     split.push(Parts {
@@ -888,6 +890,17 @@ fn compound_parts(nouns: &[String], in_documents: &dyn Fn(&str) -> bool) -> Opti
         .iter()
         .filter(|n| !n.contains(' '))
         .find_map(|n| split_compound(n, &known).filter(|parts| parts.len() > 1))
+}
+
+/// True when a compound's `part` is a German noun of the dictionary, with or without a
+/// linking element ("verwaltungs": `Verwaltung`): "Staatsbediensteter" is no
+/// "Staat" + "Bedien" + "Steter", though the documents use each of those letters.
+fn noun_part(dictionary: &Dictionary, part: &str) -> bool {
+    dictionary.is_german_noun(part)
+        || ["s", "es", "n", "en"].iter().any(|link| {
+            part.strip_suffix(link)
+                .is_some_and(|p| dictionary.is_german_noun(p))
+        })
 }
 
 /// Words between an English question's subject and its verb: auxiliaries, modal
@@ -1224,7 +1237,10 @@ mod tests {
             "Rechenzentrum {n}; Datenzentrum {n} | Rechenzentren {pl} :: data centre | data centres\n\
              Wohngeld {n} :: housing benefit\n\
              Hochleistungsrechnen {n} :: high-performance computing\n\
-             Umweltschutz {m} :: environmental protection\n",
+             Umweltschutz {m} :: environmental protection\n\
+             Umwelt {f} :: environment\n\
+             Schutz {m} :: shelter\n\
+             Staatsbediensteter {m} :: civil servant\n",
         );
         let used = |term: &str| {
             [
@@ -1233,10 +1249,13 @@ mod tests {
                 "hochleistungsrechn",
                 "umwelt",
                 "schutz",
+                "staat",
+                "bedi",
+                "stet",
             ]
             .contains(&term)
         };
-        let text = "building computing infrastructure such as data centres or high-performance computing, environmental protection and housing benefit";
+        let text = "building computing infrastructure such as data centres or high-performance computing, environmental protection and housing benefit for civil servants";
         let words = content_words(text);
         let Phrases {
             units,
@@ -1300,6 +1319,9 @@ mod tests {
             ]
         );
         assert!(!outside.contains("protection"));
+        // "Staatsbediensteter" is spelled by words of the documents, but "Bedien" and
+        // "Steter" are no nouns: no parts, the phrase's words stay single words.
+        assert!(outside.contains("civil") && outside.contains("servants"));
         // "Wohngeld" is no word of the documents, and no compound of theirs: the
         // phrase's words stay single words.
         assert!(outside.contains("housing") && outside.contains("benefit"));
