@@ -718,7 +718,14 @@ fn dictionary_word(
     word: &str,
     in_documents: &dyn Fn(&str) -> bool,
 ) -> Option<Unit> {
-    let nouns = used_nouns(&dictionary.lookup(&[word])?, in_documents);
+    let mut nouns = used_nouns(&dictionary.lookup(&[word])?, in_documents);
+    // The plural's entry, when the word's own gives none ("copyright": `Verlagsrecht`;
+    // "copyrights": `Urheberrechte`).
+    if nouns.is_empty()
+        && let Some(plural) = dictionary.lookup(&[format!("{word}s").as_str()])
+    {
+        nouns = used_nouns(&plural, in_documents);
+    }
     (!nouns.is_empty()).then(|| Unit {
         phrase: word.to_string(),
         words: vec![word.to_string()],
@@ -1376,6 +1383,20 @@ mod tests {
         assert_eq!(units[0].phrase, "world of work");
         assert_eq!(units[0].nouns, ["Arbeitswelt"]);
         assert!(!outside.contains("world") && !outside.contains("work"));
+    }
+
+    #[test]
+    fn a_word_whose_entry_gives_no_noun_of_the_documents_takes_its_plurals() {
+        let d = Dictionary::parse(
+            "Verlagsrecht {n} :: copyright\n\
+             Urheberrecht {n} | Urheberrechte {pl} :: copyright law | copyrights\n\
+             Haftung {f} :: liability\n",
+        );
+        let used = |term: &str| ["urheberrecht", "haftung"].contains(&term);
+        let nouns = |w: &str| dictionary_word(&d, w, &used).map(|u| u.nouns);
+        assert_eq!(nouns("copyright"), Some(vec!["Urheberrechte".to_string()]));
+        assert_eq!(nouns("liability"), Some(vec!["Haftung".to_string()]));
+        assert_eq!(nouns("whaling"), None);
     }
 
     #[test]
