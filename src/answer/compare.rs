@@ -1537,6 +1537,8 @@ impl AgentNouns {
             .flat_map(|k| k.forms.iter().map(String::as_str))
             .collect();
         let mut nouns: Vec<(String, String)> = Vec::new();
+        // Terms the topic also asks for as the shorter noun ("Lehre" beside "Lehrer").
+        let mut wanted: HashSet<String> = HashSet::new();
         for word in words.filter(|w| w.chars().next().is_some_and(char::is_uppercase)) {
             let [term] = &analyze(word)[..] else {
                 continue;
@@ -1545,10 +1547,13 @@ impl AgentNouns {
             let agent = ["er", "ern", "ers"]
                 .iter()
                 .any(|end| letters.strip_suffix(end) == Some(term.as_str()));
-            if agent && forms.contains(term.as_str()) && !nouns.iter().any(|(t, _)| t == term) {
+            if !agent {
+                wanted.insert(term.clone());
+            } else if forms.contains(term.as_str()) && !nouns.iter().any(|(t, _)| t == term) {
                 nouns.push((term.clone(), format!("{term}er")));
             }
         }
+        nouns.retain(|(t, _)| !wanted.contains(t));
         let others = forms
             .into_iter()
             .filter(|f| !nouns.iter().any(|(t, _)| t == f))
@@ -1795,6 +1800,9 @@ mod tests {
         );
         assert_eq!(cov("Vor diesem Hintergrund fördern wir Grundschulen."), 0.0);
         assert_eq!(cov("Die Gründung von Firmen."), 0.5);
+        // A topic that also names the shorter noun ("Lehrer" and "Lehre") wants it.
+        let both = AgentNouns::of(["Lehrer", "Lehre"].into_iter(), &[vec![term("lehr")]]);
+        assert!(both.nouns.is_empty());
         // A word that is no agent noun guards nothing ("Wasser" is `wass` + "er" but no
         // key term here; "Gründung" is no "-er" noun).
         let plain = AgentNouns::of(["Gründung", "Wasser"].into_iter(), &views);
