@@ -56,14 +56,15 @@ target/release/belegt eval --file tests/fixtures/abstain.jsonl \
 
 # Comparison questions on topics the dev set does not ask, with every qualifying state
 # found by reading the documents (written by a helper that never ran belegt; two have
-# no qualifying state). 0.64 of the states found with 0.06 wrong, both no-state
-# questions abstained on, no false abstention today (2026-12-07; 0.60 before English
+# no qualifying state). 0.67 of the states found with 0.06 wrong, both no-state
+# questions abstained on, no false abstention today (2026-12-07; 0.64 before English
+# compounds ("large language models": Sprachmodell, stop 29), 0.60 before English
 # words for German nouns ("Mobilität": Mobility, stop 28), 0.58 before nouns used
 # only inside compounds, 0.51 / 0.10 before framing choices, 0.42 / 0.12 before whole-topic sentences, 0.15 wrong before frame
 # words, 0.11 before sentence pairs, 0.38 / 0.14 before the English–German dictionary).
 echo "== comparison on tests/fixtures/compare.jsonl"
 target/release/belegt eval --file tests/fixtures/compare.jsonl \
-  --require 'compare_state_recall>=0.55' --require 'compare_wrong_states<=0.1' \
+  --require 'compare_state_recall>=0.6' --require 'compare_wrong_states<=0.1' \
   --require 'abstention>=0.99' --require 'false_abstention<=0.1'
 
 # Two more such sets (2026-12-06), each written by a helper that never ran belegt:
@@ -79,7 +80,8 @@ target/release/belegt eval --file tests/fixtures/compare.jsonl \
 # abbreviations the documents define ("… bzw. KMU"), 0.53 / 0.14; with the whole
 # "IT-Dienstleister" (not `dienstleist`), final 0.46 / 0.11.
 # 2026-12-07 (stop 28): a noun's examples as its alternatives ("Rechtsfragen wie
-# Haftung"), final 0.51 / 0.10.
+# Haftung"), final 0.51 / 0.10. Stop 29: English compounds ("data portals":
+# Datenportal), holdout 0.53 / 0.11.
 echo "== comparison on tests/fixtures/compare-holdout.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-holdout.jsonl \
   --require 'compare_state_recall>=0.45' --require 'compare_wrong_states<=0.15' \
@@ -92,8 +94,9 @@ target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
 # The German comparison questions of the four sets above, asked in English (written
 # 2026-12-06 from the German wording before belegt answered them, same evidence; then
 # read while the dictionary step was built, so no longer unseen).
-# Today R@5 0.93, MRR 0.70, 0.46 of the states found with 0.26 wrong, false abstention
-# 0.07 (stop 28: MRR 0.74 → 0.70 when an English word of the documents also took the
+# Today R@5 0.93, MRR 0.70, 0.47 of the states found with 0.19 wrong, false abstention
+# 0.07 (stop 29: 0.46 / 0.26 before English compounds, documents named in English and
+# agent nouns ("founders": Gründer, not Grund); stop 28: MRR 0.74 → 0.70 when an English word of the documents also took the
 # dictionary's nouns: "guidelines" now ranks Saxony's federal "Leitlinien" first, a
 # true hit but not the labelled evidence, on two questions; 0.40 / 0.29 before the
 # steps of stop 28;
@@ -104,5 +107,5 @@ target/release/belegt eval --file tests/fixtures/compare-final.jsonl \
 echo "== English comparison on tests/fixtures/compare-en.jsonl"
 target/release/belegt eval --file tests/fixtures/compare-en.jsonl \
   --require 'recall_at_5>=0.9' --require 'mrr>=0.67' \
-  --require 'compare_state_recall>=0.42' --require 'compare_wrong_states<=0.3' \
+  --require 'compare_state_recall>=0.42' --require 'compare_wrong_states<=0.25' \
   --require 'false_abstention<=0.12'
