@@ -6,7 +6,8 @@
 //! over the shared dev questions, see the README; the defaults are in
 //! [`ComparePolicy::default`]):
 //! 1. The state's passages are ranked for the topic by dense similarity and BM25 within
-//!    the state, fused by reciprocal rank; the best [`CANDIDATES`] are read, and the
+//!    the state (a German key term the documents rarely write alone also by its
+//!    compounds, [`RARE_ALONE`]), fused by reciprocal rank; the best [`CANDIDATES`] are read, and the
 //!    next ones up to [`ComparePolicy::complete_within`] for a sentence that holds the
 //!    whole topic (a finding there rarely answers another question). When the
 //!    question names documents ("laut ihren DMK-Berichten", "in their reports to the
@@ -1333,6 +1334,31 @@ pub fn compare(
         (true, false) => (translated.join(" "), 1.0),
         (true, true) => (topic.to_string(), 0.3),
     };
+    // A German key term the documents rarely write alone is searched by the compounds
+    // that hold it too: "Landwirtschaft" (alone only in a ministry's name) by Saxony's
+    // "Landwirtschaftsverwaltung", whose passage the topic's words rank low otherwise.
+    let lexical_query = match index_terms {
+        Some(terms) if !english => {
+            let mut query = lexical_query;
+            let mut added = HashSet::new();
+            for form in key.iter().flat_map(|k| k.forms.iter()) {
+                if index.backend.doc_freq(form) > RARE_ALONE {
+                    continue;
+                }
+                let compounds = terms.compounds_of(form);
+                if compounds.len() <= MAX_SEARCHED_COMPOUNDS {
+                    for c in compounds {
+                        if added.insert(c) {
+                            query.push(' ');
+                            query.push_str(c);
+                        }
+                    }
+                }
+            }
+            query
+        }
+        _ => lexical_query,
+    };
     let lexical = index
         .backend
         .lexical(&lexical_query, n.max(1), &LexicalFilter::default())?;
@@ -1437,6 +1463,16 @@ pub fn compare(
         judged: None,
     })
 }
+
+/// Passages a German key term may stand alone in and still be searched by its
+/// compounds ([`compare`]); in more, it is searched as itself. With three the fixture
+/// sets' figures stay as they were; with ten they found one state more and cited one
+/// more wrong.
+const RARE_ALONE: u64 = 3;
+
+/// Most compounds of a key term the search adds; a term in more compounds is common
+/// enough to be found as itself.
+const MAX_SEARCHED_COMPOUNDS: usize = 30;
 
 /// Applies the policy to rows whose candidates are known.
 fn decide(rows: &mut [StateRow], policy: &ComparePolicy) {

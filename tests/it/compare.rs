@@ -541,6 +541,29 @@ fn a_noun_the_documents_use_only_inside_compounds_is_a_key_term() {
 }
 
 #[test]
+fn a_word_the_reports_write_mostly_inside_compounds_is_searched_by_them() {
+    let mut engine = util::engine();
+    // The seeds write "Landwirtschaft" alone only in ministries' names, which say
+    // nothing; Saxony's strategy has "In der Landwirtschaftsverwaltung kann KI …", a
+    // passage the topic's words alone rank too low among Saxony's.
+    let res = compare(
+        &mut engine,
+        "Welche Länder nutzen KI in der Landwirtschaft?",
+    );
+    let sn = res
+        .rows
+        .iter()
+        .find(|r| r.state == "SN")
+        .expect("a row for SN");
+    assert_eq!(sn.status, "finding", "{:?}", res.rows);
+    assert!(
+        sn.finding.contains("Landwirtschaftsverwaltung"),
+        "{}",
+        sn.finding
+    );
+}
+
+#[test]
 fn a_hyphenated_topic_also_matches_its_parts_written_as_one_word() {
     let mut engine = util::engine();
     let states = |res: &CompareResponse| -> Vec<String> {
