@@ -33,7 +33,7 @@ use std::path::Path;
 
 use crate::embed::{EmbedError, Embedder};
 use crate::index::Index;
-use crate::index::lexical::{analyze, split_compound};
+use crate::index::lexical::{analyze, analyze_with, analyzer, split_compound};
 use crate::index::vector::dot;
 use crate::retrieve::dictionary::{Dictionary, MAX_PHRASE_WORDS};
 
@@ -860,19 +860,27 @@ fn composed(
             .unwrap_or_default()
             .into_iter()
             .filter(|n| !n.contains([' ', '-']))
+            .take(COMPOSED_SENSES)
             .collect()
     };
-    let heads = single(head);
+    // One analyser for the many candidates.
+    let mut analyzer = analyzer();
+    let heads: Vec<(String, Vec<String>)> = single(head)
+        .into_iter()
+        .map(|h| {
+            let terms = analyze_with(&mut analyzer, &h);
+            (h.to_lowercase(), terms)
+        })
+        .collect();
     for m in single(modifier) {
         // "Schule" joins as "Schul-" too.
         let stems = std::iter::once(m.as_str()).chain(m.strip_suffix('e'));
         for stem in stems {
             for link in COMPOUND_LINKS {
-                for h in &heads {
-                    let compound = format!("{stem}{link}{}", h.to_lowercase());
-                    let terms = analyze(&compound);
-                    let head_terms = analyze(h);
-                    if terms.len() == 1 && terms != head_terms && used(&terms[0]) {
+                for (h, head_terms) in &heads {
+                    let compound = format!("{stem}{link}{h}");
+                    let terms = analyze_with(&mut analyzer, &compound);
+                    if terms.len() == 1 && terms != *head_terms && used(&terms[0]) {
                         return Some(compound);
                     }
                 }
@@ -881,6 +889,11 @@ fn composed(
     }
     None
 }
+
+/// Nouns of each word [`composed`] joins, the dictionary's first (its main senses
+/// come first): enough for "world of work", and few enough to try every pair quickly
+/// (some words have thirty).
+const COMPOSED_SENSES: usize = 8;
 
 /// What German puts between the parts of a compound ("Arbeit*s*welt", "Straße*n*bau").
 const COMPOUND_LINKS: &[&str] = &["", "s", "n", "en", "es", "er"];
