@@ -346,7 +346,7 @@ impl Engine {
                 abbreviations: Some(self.abbreviations()),
                 index_terms: Some(self.index_terms()),
                 english_words: self.english_words(),
-                named: Some(&named),
+                named: &named,
             },
             &self.config.compare,
             judge.is_some(),

@@ -77,7 +77,7 @@ use crate::retrieve::compound::{IndexTerms, split_unknown_compounds};
 use crate::retrieve::english::EnglishWords;
 use crate::retrieve::fuse::RRF_K;
 use crate::retrieve::lexicon::{Translation, content_words};
-use crate::retrieve::query::{NamedDocuments, named_documents};
+use crate::retrieve::query::NamedDocuments;
 use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{detect_states, looks_english};
 
@@ -207,7 +207,8 @@ pub struct Comparison {
     /// documents write for them ([`add_english`]).
     pub english_words: Vec<Synonyms>,
     /// The documents compared, when the question names some ("laut ihren
-    /// DMK-Berichten", [`named_documents`]): positions in the store; empty for all.
+    /// DMK-Berichten", [`crate::retrieve::query::documents_named`]): positions in the
+    /// store; empty for all.
     pub documents: Vec<usize>,
     /// One row per state.
     pub rows: Vec<StateRow>,
@@ -1182,7 +1183,7 @@ pub fn needs_translation(question: &str, topic: &str) -> bool {
 }
 
 /// What else a comparison knows of the topic's words besides the documents.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct OtherWords<'a> {
     /// The topic's words translated into the documents' terms, when
     /// [`needs_translation`] (else unused).
@@ -1200,10 +1201,8 @@ pub struct OtherWords<'a> {
     /// noun also matches them ("Mobilität": `Mobility`).
     pub english_words: Option<&'a EnglishWords>,
     /// The documents the question names ([`documents_named`]: "laut ihren
-    /// DMK-Berichten", "in their reports to the digital ministers' conference"), when
-    /// known; else they are read from the question's German names and acronyms
-    /// ([`named_documents`]).
-    pub named: Option<&'a NamedDocuments>,
+    /// DMK-Berichten", "in their reports to the digital ministers' conference").
+    pub named: &'a NamedDocuments,
 }
 
 /// Compares the states on `topic`; `question` is what was asked (it tells the
@@ -1381,10 +1380,7 @@ pub fn compare(
             *fused.entry(chunk).or_default() += lexical_weight / (RRF_K + r.1 as f32);
         }
     }
-    let scope = match named {
-        Some(named) => named.docs.clone(),
-        None => named_documents(store.catalog_names(), question),
-    };
+    let scope = named.docs.clone();
     // Passages of each state the rule reads.
     let read = policy.candidates.max(policy.complete_within);
     let mut rows = Vec::with_capacity(16);

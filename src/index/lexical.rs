@@ -438,6 +438,10 @@ pub fn in_compound(word: &str, term: &str) -> bool {
                 .is_some_and(|r| r.chars().count() >= MIN_HEAD))
 }
 
+/// What German puts between a compound's modifier and its head
+/// ("Verwaltung*s*beschäftigte", "Straße*n*bau", "Arbeit*s*welt").
+pub const LINKING_ELEMENTS: &[&str] = &["s", "es", "n", "en"];
+
 /// Splits a German compound the documents do not use into parts they do:
 /// `Hochwasserwarnungen` → `hochwasser`, `warnungen`; `Verwaltungsbeschäftigte` →
 /// `verwaltung`, `beschäftigte` (a linking `s`, `es`, `n` or `en` is dropped from a
@@ -479,7 +483,7 @@ fn split_from(
             continue;
         }
         let variants = std::iter::once(modifier).chain(
-            ["s", "es", "n", "en"]
+            LINKING_ELEMENTS
                 .iter()
                 .filter_map(|link| modifier.strip_suffix(link)),
         );

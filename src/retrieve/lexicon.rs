@@ -33,7 +33,7 @@ use std::path::Path;
 
 use crate::embed::{EmbedError, Embedder};
 use crate::index::Index;
-use crate::index::lexical::{analyze, analyze_with, analyzer, split_compound};
+use crate::index::lexical::{LINKING_ELEMENTS, analyze, analyze_with, analyzer, split_compound};
 use crate::index::vector::dot;
 use crate::retrieve::dictionary::{Dictionary, MAX_PHRASE_WORDS};
 
@@ -876,7 +876,7 @@ fn composed(
         // "Schule" joins as "Schul-" too.
         let stems = std::iter::once(m.as_str()).chain(m.strip_suffix('e'));
         for stem in stems {
-            for link in COMPOUND_LINKS {
+            for link in std::iter::once(&"").chain(LINKING_ELEMENTS).chain([&"er"]) {
                 for (h, head_terms) in &heads {
                     let compound = format!("{stem}{link}{h}");
                     let terms = analyze_with(&mut analyzer, &compound);
@@ -894,9 +894,6 @@ fn composed(
 /// come first): enough for "world of work", and few enough to try every pair quickly
 /// (some words have thirty).
 const COMPOSED_SENSES: usize = 8;
-
-/// What German puts between the parts of a compound ("Arbeit*s*welt", "Straße*n*bau").
-const COMPOUND_LINKS: &[&str] = &["", "s", "n", "en", "es", "er"];
 
 /// The parts of the first of `nouns` that is one word the documents do not use, split
 /// into two or more parts they do ([`split_compound`]): `Umweltschutz` → `umwelt`,
@@ -917,7 +914,7 @@ fn compound_parts(nouns: &[String], in_documents: &dyn Fn(&str) -> bool) -> Opti
 /// "Staat" + "Bedien" + "Steter", though the documents use each of those letters.
 fn noun_part(dictionary: &Dictionary, part: &str) -> bool {
     dictionary.is_german_noun(part)
-        || ["s", "es", "n", "en"].iter().any(|link| {
+        || LINKING_ELEMENTS.iter().any(|link| {
             part.strip_suffix(link)
                 .is_some_and(|p| dictionary.is_german_noun(p))
         })

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use crate::corpus::StateCode;
+use crate::index::lexical::LINKING_ELEMENTS;
 
 /// A state named in a question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -644,18 +645,9 @@ pub struct NamedDocuments {
     pub words: Vec<String>,
 }
 
-/// The documents a question names by their catalog entry: "laut ihren DMK-Berichten",
-/// "in den Berichten zur Digitalministerkonferenz", "laut KI@SACHSEN". Returns the
-/// positions in `docs` of the named documents; empty when the question names none, or
-/// all of them ([`documents_named`] without English).
-pub fn named_documents<'a>(
-    docs: impl IntoIterator<Item = [&'a str; 3]>,
-    question: &str,
-) -> Vec<usize> {
-    documents_named(docs, question, None).docs
-}
-
-/// The documents a question names, and the words naming them ([`NamedDocuments`]).
+/// The documents a question names by their catalog entry ("laut ihren DMK-Berichten",
+/// "in den Berichten zur Digitalministerkonferenz", "laut KI@SACHSEN"), and the words
+/// naming them ([`NamedDocuments`]).
 ///
 /// A document's *names* are the tokens of its title, short title and publisher that a
 /// reader would use to point at it and that no other document's entry shares: acronyms
@@ -700,6 +692,17 @@ pub fn documents_named<'a>(
             .enumerate()
             .any(|(j, other)| j != own && other.contains(name))
     };
+    // Each English word's German nouns (lower case), then the word itself.
+    let parts: Option<Vec<Vec<String>>> = nouns.map(|nouns| {
+        english
+            .iter()
+            .map(|w| {
+                let mut parts: Vec<String> = nouns(w).iter().map(|n| n.to_lowercase()).collect();
+                parts.push(w.clone());
+                parts
+            })
+            .collect()
+    });
     let mut out = NamedDocuments::default();
     for (i, own) in names.iter().enumerate() {
         let mut named = false;
@@ -713,9 +716,9 @@ pub fn documents_named<'a>(
                     }
                 }
             }
-            if let Some(nouns) = nouns.filter(|_| long) {
+            if let Some(parts) = parts.as_deref().filter(|_| long) {
                 for at in 0..english.len() {
-                    if let Some(end) = compound_run(n, &english, at, "", nouns) {
+                    if let Some(end) = compound_run(n, parts, at, "") {
                         named = true;
                         for w in &english[at..end] {
                             if !out.words.contains(w) {
@@ -767,31 +770,26 @@ pub fn without_words(text: &str, words: &[String]) -> String {
     }
 }
 
-/// What German puts between the parts of a compound ("Arbeit*s*welt").
-const LINKS: &[&str] = &["", "s", "n", "en", "es"];
-
-/// The end of the run of `words` from `at` on whose nouns (or themselves), joined to
-/// `prefix` in order, make `name`; two words at least. Parts are tried only while
-/// they still spell the start of `name`.
-fn compound_run(
-    name: &str,
-    words: &[String],
-    at: usize,
-    prefix: &str,
-    nouns: Nouns,
-) -> Option<usize> {
-    let word = words.get(at)?;
-    let mut parts: Vec<String> = nouns(word).iter().map(|n| n.to_lowercase()).collect();
-    parts.push(word.clone());
-    let links = if prefix.is_empty() { &[""][..] } else { LINKS };
-    for part in &parts {
-        for link in links {
+/// The end of the run of words from `at` on whose `parts` (each word's German nouns or
+/// itself), joined to `prefix` in order as German joins a compound's parts (with a
+/// [`LINKING_ELEMENTS`] or none), make `name`; two words at least. Parts are tried only
+/// while they still spell the start of `name`.
+fn compound_run(name: &str, parts: &[Vec<String>], at: usize, prefix: &str) -> Option<usize> {
+    let links: Vec<&str> = if prefix.is_empty() {
+        vec![""]
+    } else {
+        std::iter::once("")
+            .chain(LINKING_ELEMENTS.iter().copied())
+            .collect()
+    };
+    for part in parts.get(at)? {
+        for link in &links {
             let joined = format!("{prefix}{link}{part}");
             if joined == name && !prefix.is_empty() {
                 return Some(at + 1);
             }
             if name.starts_with(&joined)
-                && let Some(end) = compound_run(name, words, at + 1, &joined, nouns)
+                && let Some(end) = compound_run(name, parts, at + 1, &joined)
             {
                 return Some(end);
             }
@@ -803,7 +801,7 @@ fn compound_run(
 /// Letters of a compound long enough to name a document.
 const LONG_NAME: usize = 15;
 
-/// A catalog field's tokens that can name its document ([`named_documents`]), lower case.
+/// A catalog field's tokens that can name its document ([`documents_named`]), lower case.
 fn document_names(field: &str) -> Vec<String> {
     field
         .split(|c: char| !(c.is_alphanumeric() || c == '@'))
@@ -841,7 +839,7 @@ mod document_tests {
     ];
 
     fn named(question: &str) -> Vec<usize> {
-        named_documents(CATALOG, question)
+        documents_named(CATALOG, question, None).docs
     }
 
     fn found_words() -> Vec<String> {
@@ -887,7 +885,11 @@ mod document_tests {
         // "Datenschutzangelegenheiten").
         assert!(named("Was sagen Datenschutzbeauftragte zu KI?").is_empty());
         // With one document there is nothing to choose.
-        assert!(named_documents([CATALOG[0]], "laut den DMK-Berichten").is_empty());
+        assert!(
+            documents_named([CATALOG[0]], "laut den DMK-Berichten", None)
+                .docs
+                .is_empty()
+        );
     }
 
     #[test]
