@@ -11,7 +11,7 @@
 //!    next ones up to [`ComparePolicy::complete_within`] for a sentence that holds the
 //!    whole topic (a finding there rarely answers another question). When the
 //!    question names documents ("laut ihren DMK-Berichten", "in their reports to the
-//!    digital ministers' conference", [`documents_named`]), only their passages count
+//!    digital ministers' conference", [`crate::retrieve::query::documents_named`]), only their passages count
 //!    ([`Comparison::documents`]), and the words naming them are no part of the topic.
 //! 2. The topic's *key terms* are its nouns (German nouns are upper case; all words for
 //!    an English topic), analysed, that occur in the documents but in at most half of
@@ -1200,7 +1200,7 @@ pub struct OtherWords<'a> {
     /// The English words the documents use for their German nouns: a German topic's
     /// noun also matches them ("Mobilität": `Mobility`).
     pub english_words: Option<&'a EnglishWords>,
-    /// The documents the question names ([`documents_named`]: "laut ihren
+    /// The documents the question names ([`crate::retrieve::query::documents_named`]: "laut ihren
     /// DMK-Berichten", "in their reports to the digital ministers' conference").
     pub named: &'a NamedDocuments,
 }
