@@ -888,12 +888,19 @@ fn preposition(word: &str) -> &str {
 /// Most ways of reading a topic with alternatives ([`views`]).
 const MAX_VIEWS: usize = 16;
 
+/// Most words of an alternative that reaches back to the words the right one opens
+/// with ([`alternatives`]).
+const MAX_OPENED_WORDS: usize = 6;
+
 /// The alternatives of each "A oder B" (also "A, B oder C") in a topic's words, as word
 /// ranges. The right one is the run of words after the connector and its stop words
 /// ("bzw. bei der Aufklärung" → "Aufklärung"); each left one the run before the
 /// connector or a comma, no longer than the right one ("Hochschulen" of "KI in Schulen,
-/// Hochschulen oder Kitas" is one of three). Stop words and commas end a run, except
-/// "und" between adjectives ("Mittelstand bzw. kleine und mittlere Unternehmen").
+/// Hochschulen oder Kitas" is one of three), unless the right one opens with a
+/// preposition that also opens the left one: then the left one runs back to it ("mit
+/// der Zertifizierung von KI oder mit Gütesiegeln" → "Zertifizierung von KI"). Stop
+/// words and commas end a run, except "und" between adjectives ("Mittelstand bzw.
+/// kleine und mittlere Unternehmen").
 fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
     let bare = |w: &str| {
         w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/')
@@ -945,6 +952,26 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             .collect();
         let mut conjuncts: Vec<Range<usize>> = Vec::with_capacity(3);
         conjuncts.push(start..end);
+        // An item the right one's preposition opens too reaches back to it ("mit der
+        // Zertifizierung von KI oder mit Gütesiegeln"), longer than the right one.
+        let opened = |last: usize| -> Option<usize> {
+            let lowest = last.saturating_sub(MAX_OPENED_WORDS + 1);
+            let at = (lowest..last.saturating_sub(1))
+                .rev()
+                .take_while(|&j| !ends_item[j] && !connector[j])
+                .find(|&j| {
+                    let w = bare(words[j]);
+                    !ARTICLES.contains(&w.as_str()) && opener.contains(preposition(&w))
+                })?;
+            let mut first = at + 1;
+            while first < last && {
+                let w = bare(words[first]);
+                ARTICLES.contains(&w.as_str()) || opener.contains(preposition(&w))
+            } {
+                first += 1;
+            }
+            (first < last && (first..last).any(|i| content[i])).then_some(first)
+        };
         let mut last = c;
         loop {
             let mut first = last;
@@ -954,6 +981,9 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
                 && (first == last || !ends_item[first - 1])
             {
                 first -= 1;
+            }
+            if let Some(opened) = opened(last).filter(|&o| o < first) {
+                first = opened;
             }
             if first == last {
                 break;
@@ -1761,6 +1791,17 @@ mod tests {
         assert_eq!(
             spans("KI an Schulen – im Unterricht, in den Lehrplänen oder in der Fortbildung"),
             [["Unterricht,", "Lehrplänen", "Fortbildung"]]
+        );
+        // An item opened by the right one's preposition runs back to it, however long.
+        assert_eq!(
+            spans(
+                "sich mit der Zertifizierung von KI oder mit Gütesiegeln für Anwendungen befassen"
+            ),
+            [["Zertifizierung von KI", "Gütesiegeln"]]
+        );
+        assert_eq!(
+            spans("KI in Schulen, in der beruflichen Bildung oder in Kitas"),
+            [["Schulen,", "beruflichen Bildung", "Kitas"]]
         );
         // Other stop words end the list: "Verwaltung" is no alternative here.
         assert_eq!(
