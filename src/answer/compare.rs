@@ -76,7 +76,7 @@ use crate::retrieve::abbreviation::Abbreviations;
 use crate::retrieve::compound::{IndexTerms, split_unknown_compounds};
 use crate::retrieve::english::EnglishWords;
 use crate::retrieve::fuse::RRF_K;
-use crate::retrieve::lexicon::{Translation, content_words};
+use crate::retrieve::lexicon::Translation;
 use crate::retrieve::query::NamedDocuments;
 use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{detect_states, looks_english};
@@ -1010,8 +1010,38 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             out.push(conjuncts);
         }
     }
+    // A name in parentheses after a noun names it again ("KI-Verordnung (AI Act)",
+    // "kleine und mittlere Unternehmen (KMU)"): the run before it, no longer than it, and
+    // the words inside are alternatives.
+    for open in (1..words.len()).filter(|&i| words[i].starts_with('(')) {
+        let Some(close) = (open..words.len().min(open + MAX_PARENTHESIS_WORDS)).find(|&j| {
+            words[j]
+                .trim_end_matches(['.', ',', ';', '?', '!'])
+                .ends_with(')')
+        }) else {
+            continue;
+        };
+        let inside = open..close + 1;
+        if words[open - 1].ends_with([',', ';']) || !inside.clone().all(|i| content[i]) {
+            continue;
+        }
+        let mut first = open;
+        while first > 0 && open - first < inside.len() && content[first - 1] {
+            first -= 1;
+            if first > 0 && words[first - 1].ends_with([',', ';']) {
+                break;
+            }
+        }
+        if first < open {
+            out.push(vec![first..open, inside]);
+        }
+    }
     out
 }
+
+/// Most words of a name in parentheses that [`alternatives`] reads as another name of
+/// the noun before it.
+const MAX_PARENTHESIS_WORDS: usize = 4;
 
 /// The ways of reading a topic: for each "A oder B" one alternative with the rest of
 /// the topic, so that a state writing of A alone (or B alone) is judged by A's terms
@@ -1129,7 +1159,7 @@ fn alternative_words(
     let named = |range: &Range<usize>| -> HashSet<String> {
         let text = words[range.clone()].join(" ");
         if english {
-            let lower = content_words(&text);
+            let lower: Vec<String> = letter_runs(&text).map(str::to_lowercase).collect();
             translations
                 .iter()
                 .filter(|t| lower.contains(&t.word))
@@ -1803,6 +1833,16 @@ mod tests {
             spans("KI in Schulen, in der beruflichen Bildung oder in Kitas"),
             [["Schulen,", "beruflichen Bildung", "Kitas"]]
         );
+        // A name in parentheses names the noun before it again.
+        assert_eq!(
+            spans("discuss the European AI Regulation (AI Act) in their reports?"),
+            [["AI Regulation", "(AI Act)"]]
+        );
+        assert_eq!(
+            spans("fördern kleine und mittlere Unternehmen (KMU)?"),
+            [["Unternehmen", "(KMU)?"]]
+        );
+        assert!(spans("fördern KI-Anwendungen, (etwa Chatbots)").is_empty());
         // Other stop words end the list: "Verwaltung" is no alternative here.
         assert_eq!(
             spans("KI in der Verwaltung, um Anträge oder Bescheide zu prüfen"),

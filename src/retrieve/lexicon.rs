@@ -510,6 +510,7 @@ impl Lexicon {
             }
         }
         with_acronyms(text, &mut out, in_documents);
+        out.extend(short_names(text, in_documents));
         // The topic's order, which the key terms keep.
         out.sort_by_key(|t| words.iter().position(|w| *w == t.word));
         Ok(out)
@@ -536,6 +537,47 @@ impl Lexicon {
         scored.truncate(MAX_TRANSLATIONS);
         scored.into_iter().map(|(_, j)| j).collect()
     }
+}
+
+/// The short capitalised words of names the documents write as the question does
+/// ("AI Act", "Data Act"): too short for a topic word ([`content_words`]), each is a
+/// term of itself that counts only beside the name's word before it, as a German topic
+/// takes "AI Act" as written. A word of two or three letters, upper case only first
+/// (not an acronym: [`with_acronyms`]), after a capitalised word that is not the first
+/// of the text; both analysed terms used by the documents.
+fn short_names(text: &str, in_documents: &dyn Fn(&str) -> bool) -> Vec<Translation> {
+    let tokens: Vec<&str> = text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let mut out: Vec<Translation> = Vec::new();
+    for (i, pair) in tokens.windows(2).enumerate() {
+        let (before, word) = (pair[0], pair[1]);
+        let mut rest = word.chars().skip(1);
+        if i == 0
+            || !(2..=3).contains(&word.chars().count())
+            || !capitalised(word)
+            || !rest.all(char::is_lowercase)
+            || !capitalised(before)
+        {
+            continue;
+        }
+        let first = |w: &str| analyze(w).into_iter().next();
+        let (Some(term), Some(with)) = (first(word), first(before)) else {
+            continue;
+        };
+        if in_documents(&term) && in_documents(&with) && !out.iter().any(|t| t.terms[0] == term) {
+            out.push(Translation {
+                word: word.to_lowercase(),
+                english: format!("{before} {word}"),
+                terms: vec![term],
+                written: vec![word.to_string()],
+                with: Some(with),
+            });
+        }
+    }
+    out
 }
 
 /// Narrows each translation after an acronym ("IT service providers") to the compounds
@@ -1246,6 +1288,24 @@ mod tests {
         assert!(same_word("centres", "Center"));
         assert!(!same_word("euro", "European"));
         assert!(same_word("healthcare", "Health"));
+    }
+
+    #[test]
+    fn a_short_word_of_a_name_is_a_term_beside_the_word_before_it() {
+        let used = |t: &str| ["ai", "act", "data"].contains(&t);
+        let names = short_names("Which states discuss the AI Act or the Data Act?", &used);
+        let got: Vec<(&str, &[String], Option<&str>)> = names
+            .iter()
+            .map(|t| (t.english.as_str(), &t.terms[..], t.with.as_deref()))
+            .collect();
+        // A term once: the key terms count each term once.
+        assert_eq!(got, [("AI Act", &["act".to_string()][..], Some("ai"))]);
+        // Not the first word, not an acronym, not a word the documents lack, not after
+        // a lower-case word.
+        assert!(short_names("Act on AI", &used).is_empty());
+        assert!(short_names("the Data IT plan", &used).is_empty());
+        assert!(short_names("the Data Law", &used).is_empty());
+        assert!(short_names("an act of the data Act", &used).is_empty());
     }
 
     #[test]
