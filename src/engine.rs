@@ -1,6 +1,7 @@
 //! The assembled pipeline: a loaded model and an opened index, answering requests.
 //! Shared by the CLI, the tests and (later) the HTTP API.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -18,6 +19,7 @@ use crate::retrieve::compound::IndexTerms;
 use crate::retrieve::dictionary::Dictionary;
 use crate::retrieve::english::{self, EnglishWords};
 use crate::retrieve::lexicon::{Lexicon, Translation, Usage, english_verbs};
+use crate::retrieve::spelling::Spelling;
 use crate::retrieve::thesaurus::Thesaurus;
 use crate::retrieve::{self, SearchRequest};
 use crate::wire::{AskResponse, CompareResponse, SearchResponse, TimingsJson};
@@ -43,6 +45,8 @@ pub struct Engine {
     abbreviations: OnceLock<Abbreviations>,
     /// The analysed terms of the index's passages, learned on first use.
     index_terms: OnceLock<IndexTerms>,
+    /// How the index's passages spell their words, learned on first use.
+    spelling: OnceLock<Spelling>,
     /// The English words the documents use for their German nouns, learned from the
     /// dictionary once per index (or read from beside it); `None` inside without one.
     english_words: OnceLock<Option<EnglishWords>>,
@@ -68,6 +72,7 @@ impl Engine {
             thesaurus: Arc::new(OnceLock::new()),
             abbreviations: OnceLock::new(),
             index_terms: OnceLock::new(),
+            spelling: OnceLock::new(),
             english_words: OnceLock::new(),
         }
     }
@@ -83,6 +88,7 @@ impl Engine {
             thesaurus: Arc::clone(&self.thesaurus),
             abbreviations: OnceLock::new(),
             index_terms: OnceLock::new(),
+            spelling: OnceLock::new(),
             english_words: OnceLock::new(),
         }
     }
@@ -191,11 +197,13 @@ impl Engine {
     /// Ranked passages for a request.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let t = Instant::now();
+        let asked = &req.query;
+        let req = &self.spelled_request(req);
         let lexical = self.lexical_query(&req.query)?;
         let outcome = retrieve::search(&self.index, &self.embedder, req, lexical.as_deref())?;
         Ok(SearchResponse::new(
             &self.index,
-            &req.query,
+            asked,
             &outcome,
             t.elapsed().as_secs_f64() * 1000.0,
         ))
@@ -212,6 +220,8 @@ impl Engine {
         judge: Option<&Judge>,
     ) -> Result<AskResponse, IndexError> {
         let t = Instant::now();
+        let asked = &req.query;
+        let req = &self.spelled_request(req);
         let filters = retrieve::resolve_filters(req);
         let qv = self.embedder.embed_query(&req.query)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -249,7 +259,7 @@ impl Engine {
             );
             return Ok(AskResponse::new(
                 &self.index,
-                &req.query,
+                asked,
                 &outcome,
                 &answer,
                 t.elapsed().as_secs_f64() * 1000.0,
@@ -259,7 +269,7 @@ impl Engine {
         let comparison = self.comparison(&req.query, &across.topic, &qv, judge)?;
         let mut table = CompareResponse::new(
             &self.index,
-            &req.query,
+            asked,
             &comparison,
             TimingsJson {
                 embed: embed_ms,
@@ -280,7 +290,7 @@ impl Engine {
         };
         let total = t.elapsed().as_secs_f64() * 1000.0;
         table.timings_ms.total = total;
-        let mut response = AskResponse::new(&self.index, &req.query, &outcome, &answer, total);
+        let mut response = AskResponse::new(&self.index, asked, &outcome, &answer, total);
         if let Some((_, citations)) = table.answer() {
             response.citations = citations;
         }
@@ -297,6 +307,8 @@ impl Engine {
         judge: Option<&Judge>,
     ) -> Result<CompareResponse, IndexError> {
         let t = Instant::now();
+        let asked = topic;
+        let topic = &*self.spelled(topic);
         let qv = self.embedder.embed_query(topic)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
@@ -304,7 +316,7 @@ impl Engine {
         let comparison = self.comparison(topic, &subject, &qv, judge)?;
         Ok(CompareResponse::new(
             &self.index,
-            topic,
+            asked,
             &comparison,
             TimingsJson {
                 embed: embed_ms,
@@ -593,6 +605,26 @@ impl Engine {
     pub fn index_terms(&self) -> &IndexTerms {
         self.index_terms
             .get_or_init(|| IndexTerms::learn(&self.index))
+    }
+
+    /// `req` with its question as the documents spell its words ([`Engine::spelled`]).
+    pub fn spelled_request(&self, req: &SearchRequest) -> SearchRequest {
+        SearchRequest {
+            query: self.spelled(&req.query).into_owned(),
+            ..req.clone()
+        }
+    }
+
+    /// `question` as the documents spell its words: lower-case nouns in upper case,
+    /// "ae", "oe", "ue", "ss" as umlauts and "ß" where the documents write them
+    /// ([`Spelling`]); an English question as it is. Learned on first use.
+    pub fn spelled<'a>(&self, question: &'a str) -> Cow<'a, str> {
+        if retrieve::looks_english(question) {
+            return Cow::Borrowed(question);
+        }
+        self.spelling
+            .get_or_init(|| Spelling::learn(&self.index))
+            .restore(question, || self.dictionary())
     }
 
     /// The English words the documents use for their German nouns ("Mobilität":

@@ -270,8 +270,11 @@ pub fn run(
         engine.lexicon()?;
     }
     for item in items {
+        // Read as `ask` reads it ([`crate::engine::Engine::spelled`]).
+        let question = engine.spelled(&item.question);
+        let question = question.as_ref();
         let req = SearchRequest {
-            query: item.question.clone(),
+            query: question.to_string(),
             states: Vec::new(),
             docs: Vec::new(),
             k: 10.max(ask_k),
@@ -300,10 +303,10 @@ pub fn run(
         }
         // `ask` with k passages cites the first k hits of the same ranking.
         let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
-        let ev = answer::evidence(&engine.index, &item.question, cited);
+        let ev = answer::evidence(&engine.index, question, cited);
         let answer = answer::answer(
             &engine.index,
-            &item.question,
+            question,
             translated.as_deref(),
             cited,
             &engine.config.abstain,
@@ -329,13 +332,13 @@ pub fn run(
         };
         // `ask` answers a question across the states from the comparison (and abstains
         // when no state has a finding); a compare item is scored by it.
-        let across = retrieve::cross_state(&item.question);
+        let across = retrieve::cross_state(question);
         if item.kind == "compare" || across.is_some() {
             let topic = across
                 .as_ref()
-                .map_or_else(|| item.question.clone(), |c| c.topic.clone());
-            let qv = engine.embedder.embed_query(&item.question)?;
-            let cmp = engine.comparison(&item.question, &topic, &qv, judge)?;
+                .map_or_else(|| question.to_string(), |c| c.topic.clone());
+            let qv = engine.embedder.embed_query(question)?;
+            let cmp = engine.comparison(question, &topic, &qv, judge)?;
             judge_failures += cmp.judged.as_ref().map_or(0, |j| j.failed);
             if item.kind == "compare" {
                 r.cross_state_detected = Some(across.is_some());

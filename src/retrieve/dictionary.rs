@@ -33,6 +33,8 @@ pub struct Dictionary {
     verbs: HashSet<String>,
     /// Every German noun it lists, lower case.
     german: HashSet<String>,
+    /// Every German verb it lists, as its infinitive ("planen", "gehen").
+    german_verbs: HashSet<String>,
 }
 
 impl Dictionary {
@@ -56,6 +58,7 @@ impl Dictionary {
         let mut words: HashSet<String> = HashSet::new();
         let mut verbs: HashSet<String> = HashSet::new();
         let mut german_words: HashSet<String> = HashSet::new();
+        let mut german_verbs: HashSet<String> = HashSet::new();
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
@@ -90,6 +93,11 @@ impl Dictionary {
                         verbs.insert(word.to_string());
                     }
                 }
+                for verb in de.split(';').filter_map(german_verb) {
+                    if !german_verbs.contains(&verb) {
+                        german_verbs.insert(verb);
+                    }
+                }
                 let nouns: Vec<String> = de.split(';').flat_map(german_nouns).collect();
                 if nouns.is_empty() {
                     continue;
@@ -115,6 +123,7 @@ impl Dictionary {
             words,
             verbs,
             german: german_words,
+            german_verbs,
         }
     }
 
@@ -129,6 +138,12 @@ impl Dictionary {
     /// ("Umwelt", "schutz"; not "Steten", "bedien").
     pub fn is_german_noun(&self, word: &str) -> bool {
         self.german.contains(&word.to_lowercase())
+    }
+
+    /// True when `word` (lower case) is a German verb the dictionary lists, in its
+    /// infinitive ("planen", though "Planen" is a noun too).
+    pub fn is_german_verb(&self, word: &str) -> bool {
+        self.german_verbs.contains(word)
     }
 
     /// True when the dictionary translates `word` (lower case) as a verb ("to process").
@@ -255,6 +270,24 @@ fn german_noun(synonym: &str) -> Option<String> {
     let word = words.next()?;
     (words.next().is_none() && word.chars().next().is_some_and(char::is_uppercase))
         .then(|| word.to_string())
+}
+
+/// A German synonym of a sub-entry, when it is a verb ("{vt}", "{vi}", "{vr}"): its
+/// last word, the infinitive ("etw. planen {vt}" → "planen").
+fn german_verb(synonym: &str) -> Option<String> {
+    let verb = ["{vt}", "{vi}", "{vr}"]
+        .iter()
+        .any(|mark| synonym.contains(mark));
+    if !verb {
+        return None;
+    }
+    let word = without_annotations(synonym)
+        .split_whitespace()
+        .last()?
+        .to_string();
+    word.chars()
+        .all(|c| c.is_alphabetic() && c.is_lowercase())
+        .then_some(word)
 }
 
 /// An English synonym as a key: lower case, hyphens as spaces, annotations and a

@@ -1307,3 +1307,29 @@ async fn the_api_compares_and_ask_carries_the_table() {
     let (status, body) = api::post("/api/compare", json!({"question": "x"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+#[test]
+fn a_question_in_lower_case_or_without_umlauts_is_read_as_the_documents_spell_it() {
+    let mut engine = util::engine();
+    let written = compare(&mut engine, "Welche Länder nutzen KI bei der Polizei?");
+    assert!(!found(&written).is_empty(), "{:?}", written.rows);
+    for typed in [
+        "welche länder nutzen ki bei der polizei?",
+        "Welche Laender nutzen KI bei der Polizei?",
+        "welche laender nutzen ki bei der polizei",
+    ] {
+        let res = compare(&mut engine, typed);
+        assert_eq!(res.key_terms, written.key_terms, "{typed}");
+        assert_eq!(found(&res), found(&written), "{typed}");
+        // The response keeps the question as it was asked.
+        assert_eq!(res.question, typed);
+    }
+    // `ask` reads it the same way: a question across the states, answered by the table.
+    let req = SearchRequest::parse("welche laender foerdern start-ups?", &[], &[], 5)
+        .expect("valid request");
+    let res = engine.ask(&req, None).expect("ask runs");
+    let table = res.comparison.expect("a comparison table");
+    let correct = compare(&mut engine, "Welche Länder fördern Start-ups?");
+    assert_eq!(found(&table), found(&correct));
+    assert!(!found(&correct).is_empty());
+}
