@@ -712,7 +712,8 @@ impl Parts {
     }
 }
 
-fn capitalised(word: &str) -> String {
+/// `word` with its first letter in upper case ("verwaltung" → "Verwaltung").
+pub(crate) fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()

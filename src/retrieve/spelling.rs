@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use crate::index::Index;
 use crate::retrieve::dictionary::Dictionary;
+use crate::retrieve::lexicon::capitalised;
 
 /// Smallest share of a word's occurrences in upper case for a lower-case word of a
 /// question to take the upper-case form ("nutzen" is a verb and a noun; it stays).
@@ -254,13 +255,6 @@ fn is_address(word: &str) -> bool {
 
 fn starts_upper(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 /// `word` with "ä", "ö", "ü", "ß" written as "ae", "oe", "ue", "ss".
