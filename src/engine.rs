@@ -45,7 +45,7 @@ pub struct Engine {
     abbreviations: OnceLock<Abbreviations>,
     /// The analysed terms of the index's passages, learned on first use.
     index_terms: OnceLock<IndexTerms>,
-    /// How the index's passages spell their words, learned on first use.
+    /// How the index's documents spell their words, learned on first use.
     spelling: OnceLock<Spelling>,
     /// The English words the documents use for their German nouns, learned from the
     /// dictionary once per index (or read from beside it); `None` inside without one.

@@ -96,7 +96,8 @@ impl Spelling {
 
     /// `question` with each word as the documents write it (see the module). Hyphenated
     /// words are taken whole, else part by part ("ki-verordnung" → "KI-Verordnung").
-    /// A question written all in lower case (after its first word) also takes upper
+    /// A question written all in lower case (after its first word, acronyms aside)
+    /// also takes upper
     /// case for the words that are nouns by their form ([`Spelling::is_noun`]) but too rare in the
     /// documents to tell; in a question that writes its nouns in upper case, a
     /// lower-case word is a verb or an adjective ("sprechen" stays, though "das
@@ -107,7 +108,8 @@ impl Spelling {
         nouns: impl FnOnce() -> Option<&'d Dictionary>,
     ) -> Cow<'a, str> {
         let words: Vec<(usize, &str)> = tokens(question).collect();
-        let lower_case = words.iter().skip(1).all(|(_, w)| !starts_upper(w));
+        // Acronyms ("KI", "NRW") are in upper case however one types.
+        let lower_case = words.iter().skip(1).all(|(_, w)| !capitalised_word(w));
         // The dictionary (`nouns`) is asked for only for a question in lower case.
         let guess = if lower_case { nouns() } else { None };
         let mut out = String::with_capacity(question.len());
@@ -253,6 +255,16 @@ fn is_address(word: &str) -> bool {
         || (word.contains('/') && word.contains('.'))
 }
 
+/// True for a word in upper case followed by lower case ("Polizei", "KI-Strategie"; not
+/// "KI", "NRW").
+fn capitalised_word(word: &str) -> bool {
+    word.split('-').any(|part| {
+        let mut letters = part.chars();
+        letters.next().is_some_and(char::is_uppercase)
+            && letters.next().is_some_and(char::is_lowercase)
+    })
+}
+
 fn starts_upper(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
 }
@@ -324,6 +336,19 @@ mod tests {
         assert_eq!(
             s.restore("welche länder nennen haftung und hacking?", || None),
             "welche Länder nennen Haftung und Hacking?"
+        );
+        // Acronyms typed in upper case do not count as nouns written so; a part of a
+        // hyphenated word does ("KI-Strategie").
+        assert_eq!(
+            s.restore(
+                "welche länder haben eine KI-Strategie und haftung?",
+                || None
+            ),
+            "welche Länder haben eine KI-Strategie und haftung?"
+        );
+        assert_eq!(
+            s.restore("welche länder nennen KI und haftung?", || None),
+            "welche Länder nennen KI und Haftung?"
         );
         // Not in a question that writes its nouns in upper case.
         assert_eq!(
