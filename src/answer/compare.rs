@@ -926,6 +926,19 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             content[i] = true;
         }
     }
+    // The start of the run of content words that ends before `last`, at most `longest`
+    // words; an item's end (a comma) stops it, except on the run's last word.
+    let run_back = |last: usize, longest: usize| -> usize {
+        let mut first = last;
+        while first > 0
+            && last - first < longest
+            && content[first - 1]
+            && (first == last || !ends_item[first - 1])
+        {
+            first -= 1;
+        }
+        first
+    };
     let mut out = Vec::new();
     for c in (0..words.len()).filter(|&c| connector[c]) {
         let mut start = c + 1;
@@ -950,6 +963,11 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             .iter()
             .map(|w| preposition(&bare(w)).to_string())
             .collect();
+        // An article, or a word the right item opens with.
+        let opening = |i: usize| {
+            let w = bare(words[i]);
+            ARTICLES.contains(&w.as_str()) || opener.contains(preposition(&w))
+        };
         let mut conjuncts: Vec<Range<usize>> = Vec::with_capacity(3);
         conjuncts.push(start..end);
         // An item the right one's preposition opens too reaches back to it ("mit der
@@ -964,24 +982,14 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
                     !ARTICLES.contains(&w.as_str()) && opener.contains(preposition(&w))
                 })?;
             let mut first = at + 1;
-            while first < last && {
-                let w = bare(words[first]);
-                ARTICLES.contains(&w.as_str()) || opener.contains(preposition(&w))
-            } {
+            while first < last && opening(first) {
                 first += 1;
             }
             (first < last && (first..last).any(|i| content[i])).then_some(first)
         };
         let mut last = c;
         loop {
-            let mut first = last;
-            while first > 0
-                && last - first < longest
-                && content[first - 1]
-                && (first == last || !ends_item[first - 1])
-            {
-                first -= 1;
-            }
+            let mut first = run_back(last, longest);
             if let Some(opened) = opened(last).filter(|&o| o < first) {
                 first = opened;
             }
@@ -993,10 +1001,7 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             // its article ("climate protection, the energy transition or …") or the
             // words the right item opens with.
             let mut before = first;
-            while before > 0 && {
-                let w = bare(words[before - 1]);
-                ARTICLES.contains(&w.as_str()) || opener.contains(preposition(&w))
-            } {
+            while before > 0 && opening(before - 1) {
                 before -= 1;
             }
             if before > 0 && ends_item[before - 1] && content[before - 1] {
@@ -1022,16 +1027,10 @@ fn alternatives(words: &[&str]) -> Vec<Vec<Range<usize>>> {
             continue;
         };
         let inside = open..close + 1;
-        if words[open - 1].ends_with([',', ';']) || !inside.clone().all(|i| content[i]) {
+        if ends_item[open - 1] || !inside.clone().all(|i| content[i]) {
             continue;
         }
-        let mut first = open;
-        while first > 0 && open - first < inside.len() && content[first - 1] {
-            first -= 1;
-            if first > 0 && words[first - 1].ends_with([',', ';']) {
-                break;
-            }
-        }
+        let first = run_back(open, inside.len());
         if first < open {
             out.push(vec![first..open, inside]);
         }

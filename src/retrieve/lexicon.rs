@@ -550,21 +550,21 @@ fn short_names(text: &str, in_documents: &dyn Fn(&str) -> bool) -> Vec<Translati
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
         .collect();
-    let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let starts_upper = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let first_term = |w: &str| analyze(w).into_iter().next();
     let mut out: Vec<Translation> = Vec::new();
     for (i, pair) in tokens.windows(2).enumerate() {
         let (before, word) = (pair[0], pair[1]);
         let mut rest = word.chars().skip(1);
         if i == 0
             || !(2..=3).contains(&word.chars().count())
-            || !capitalised(word)
+            || !starts_upper(word)
             || !rest.all(char::is_lowercase)
-            || !capitalised(before)
+            || !starts_upper(before)
         {
             continue;
         }
-        let first = |w: &str| analyze(w).into_iter().next();
-        let (Some(term), Some(with)) = (first(word), first(before)) else {
+        let (Some(term), Some(with)) = (first_term(word), first_term(before)) else {
             continue;
         };
         if in_documents(&term) && in_documents(&with) && !out.iter().any(|t| t.terms[0] == term) {

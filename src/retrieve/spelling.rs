@@ -36,11 +36,39 @@ pub struct Spelling {
     umlauts: HashMap<String, String>,
 }
 
+/// A word's uses in the documents.
 #[derive(Debug, Default)]
 struct Word {
+    /// Its uses (not counting the first word of a sentence).
     count: usize,
-    capitalised: usize,
+    /// Its upper-case forms and their uses.
     forms: HashMap<String, usize>,
+}
+
+impl Word {
+    /// Its uses in upper case.
+    fn upper(&self) -> usize {
+        self.forms.values().sum()
+    }
+
+    /// Used often enough ([`MIN_OCCURRENCES`]) and then in upper case ([`CAPITALISED`]).
+    fn usually_upper(&self) -> bool {
+        self.count >= MIN_OCCURRENCES && self.upper() as f32 >= CAPITALISED * self.count as f32
+    }
+
+    /// Used often enough and then mostly in lower case: a verb, an adjective, an adverb
+    /// ("gerade").
+    fn mostly_lower(&self) -> bool {
+        self.count >= MIN_OCCURRENCES && 2 * self.upper() < self.count
+    }
+
+    /// The most frequent upper-case form ("KI" for "ki").
+    fn upper_form(&self) -> Option<String> {
+        self.forms
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(form, _)| form.clone())
+    }
 }
 
 impl Spelling {
@@ -72,7 +100,6 @@ impl Spelling {
                         let entry = words.entry(word.to_lowercase()).or_default();
                         entry.count += 1;
                         if starts_upper(word) {
-                            entry.capitalised += 1;
                             *entry.forms.entry(word.to_string()).or_default() += 1;
                         }
                     }
@@ -161,16 +188,11 @@ impl Spelling {
         if listed(word) || word.strip_suffix('n').is_some_and(listed) {
             return true;
         }
-        let upper = |w: &str| {
-            self.words.get(w).is_some_and(|w| {
-                w.count >= MIN_OCCURRENCES && w.capitalised as f32 >= CAPITALISED * w.count as f32
-            })
-        };
         word.char_indices()
             .map(|(i, _)| &word[i..])
             .skip(MIN_MODIFIER)
             .take_while(|head| head.chars().count() >= MIN_HEAD)
-            .any(|head| listed(head) || upper(head))
+            .any(|head| listed(head) || self.words.get(head).is_some_and(Word::usually_upper))
     }
 
     /// How the documents write `token`, when that differs in case or umlauts; with
@@ -191,18 +213,8 @@ impl Spelling {
         }
         match self.words.get(&word) {
             // Often enough in the documents: their case, when they keep to one.
-            Some(w)
-                if w.count >= MIN_OCCURRENCES
-                    && w.capitalised as f32 >= CAPITALISED * w.count as f32 =>
-            {
-                // The most frequent upper-case form, "KI" for "ki".
-                w.forms
-                    .iter()
-                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                    .map(|(form, _)| form.clone())
-            }
-            // Mostly in lower case: a verb, an adjective, an adverb ("gerade").
-            Some(w) if w.count >= MIN_OCCURRENCES && 2 * w.capitalised < w.count => spelled,
+            Some(w) if w.usually_upper() => w.upper_form(),
+            Some(w) if w.mostly_lower() => spelled,
             // Rare, new, or as often in upper case ("institute" beside an English
             // name): a noun by its form ("gütesiegeln", "fachveranstaltungen").
             _ if guess && self.is_noun(&word, nouns) => Some(capitalised(&word)),
