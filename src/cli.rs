@@ -572,7 +572,11 @@ fn render_filters(f: &crate::wire::FiltersJson) -> String {
 }
 
 fn render_ask(r: &AskResponse) -> String {
-    let mut out = format!("{}\n\n{}", r.answer, render_filters(&r.filters));
+    let mut out = format!("{}\n", r.answer);
+    if !r.unknown_words.is_empty() {
+        out.push_str(&format!("{}\n", unknown_note(&r.unknown_words)));
+    }
+    out.push_str(&format!("\n{}", render_filters(&r.filters)));
     let unsupported = r.unsupported_sentences();
     if r.mode == "llm" {
         out.push_str("(KI-Zusammenfassung, gegen die Belege geprüft)\n");
@@ -608,6 +612,18 @@ fn render_ask(r: &AskResponse) -> String {
         }
     }
     out
+}
+
+/// "„Bibliotheken“ kommt in den Dokumenten nicht vor." for the words an abstention
+/// was for.
+fn unknown_note(words: &[String]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("„{w}“")).collect();
+    let verb = if words.len() == 1 { "kommt" } else { "kommen" };
+    let list = match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} und {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    };
+    format!("{list} {verb} in den Dokumenten nicht vor.")
 }
 
 fn render_compare(r: &CompareResponse) -> String {
@@ -694,4 +710,22 @@ fn render_search(r: &SearchResponse) -> String {
         out.push_str(&citation_block(&h.passage, &ranks));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_note;
+
+    #[test]
+    fn the_note_names_every_word_the_documents_lack() {
+        let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            unknown_note(&words(&["Bibliotheken"])),
+            "„Bibliotheken“ kommt in den Dokumenten nicht vor."
+        );
+        assert_eq!(
+            unknown_note(&words(&["Wetter", "Ostsee", "Grillen"])),
+            "„Wetter“, „Ostsee“ und „Grillen“ kommen in den Dokumenten nicht vor."
+        );
+    }
 }

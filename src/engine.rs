@@ -252,6 +252,7 @@ impl Engine {
         let Some(across) = across else {
             let answer = answer::answer(
                 &self.index,
+                self.index_terms(),
                 &req.query,
                 translated.as_deref(),
                 &outcome.hits,
@@ -282,10 +283,12 @@ impl Engine {
             Some((text, _)) => answer::Answer {
                 text,
                 abstained: false,
+                unknown_words: Vec::new(),
             },
             None => answer::Answer {
                 text: answer::ABSTAIN_TEXT.to_string(),
                 abstained: true,
+                unknown_words: Vec::new(),
             },
         };
         let total = t.elapsed().as_secs_f64() * 1000.0;
@@ -674,6 +677,7 @@ impl Engine {
     /// the documents' English words (a server calls this on a background thread once it
     /// is ready); a failure is logged, and the next English comparison tries again.
     pub fn warm_lexicon(&self) {
+        self.index_terms();
         self.thesaurus();
         self.dictionary();
         self.english_words();

@@ -108,6 +108,10 @@ pub struct ItemResult {
     /// Share of the question's focus terms held by the cited passages (see
     /// [`answer::extractive::focus_terms`]).
     pub focus_support: f32,
+    /// The nouns of the question's focus the documents never use
+    /// ([`answer::extractive::unknown_words`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_words: Vec<String>,
     /// Compare items: qualifying states cited with their own evidence.
     pub states_found: usize,
     /// Compare items: qualifying states.
@@ -303,9 +307,10 @@ pub fn run(
         }
         // `ask` with k passages cites the first k hits of the same ranking.
         let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
-        let ev = answer::evidence(&engine.index, question, cited);
+        let ev = answer::evidence(&engine.index, engine.index_terms(), question, cited);
         let answer = answer::answer(
             &engine.index,
+            engine.index_terms(),
             question,
             translated.as_deref(),
             cited,
@@ -322,6 +327,7 @@ pub fn run(
             best_similarity: ev.best_similarity,
             term_coverage: ev.term_coverage,
             focus_support: ev.focus_support,
+            unknown_words: ev.unknown.clone(),
             states_found: 0,
             states_expected: 0,
             states_wrong: 0,

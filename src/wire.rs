@@ -25,6 +25,10 @@ pub struct AskResponse {
     pub answer: String,
     /// True when the documents do not answer the question.
     pub abstained: bool,
+    /// When abstained because of them: the question's nouns the documents never use
+    /// ("Bibliotheken"), as asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_words: Vec<String>,
     /// `"extractive"` (sentences of the passages) or `"llm"` (an LLM's draft, checked
     /// sentence by sentence in `sentences`).
     pub mode: String,
@@ -542,6 +546,7 @@ impl AskResponse {
             contextual_query: None,
             answer: answer.text.clone(),
             abstained: answer.abstained,
+            unknown_words: answer.unknown_words.clone(),
             mode: "extractive".to_string(),
             filters: FiltersJson::from_filters(&outcome.filters),
             sentences: Vec::new(),

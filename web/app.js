@@ -4,6 +4,14 @@
 // never through innerHTML: passages may contain markup.
 
 const ABSTAIN_FALLBACK = 'Dazu enthalten die Dokumente keine Aussage.';
+
+// "„Bibliotheken“ kommt in den Dokumenten nicht vor." ('' without words).
+function unknownNote(words) {
+  if (!words.length) return '';
+  const quoted = words.map((w) => `„${w}“`);
+  const list = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} und ${quoted[quoted.length - 1]}` : quoted[0];
+  return `${list} ${quoted.length > 1 ? 'kommen' : 'kommt'} in den Dokumenten nicht vor.`;
+}
 const MAX_TOPIC_CHARS = 1500; // the server takes up to 2000 characters
 
 // German texts for the server's error codes; the server's own message is added.
@@ -489,7 +497,8 @@ class Turn {
     this.errorEl = el('p', { class: 'alert', role: 'alert', hidden: true });
     this.abstainEl = el('div', { class: 'abstain-box', hidden: true },
       el('p', { class: 'abstain-title', text: 'Nichts gefunden' }),
-      el('p', { class: 'abstain-text' }));
+      el('p', { class: 'abstain-text' }),
+      el('p', { class: 'abstain-unknown', hidden: true }));
     this.answerEl = el('p', { class: 'answer-text', 'aria-busy': 'true' });
     this.llmNoteEl = el('p', { class: 'llm-note', hidden: true });
     this.filterEl = el('p', { class: 'filter-note', hidden: true });
@@ -659,6 +668,7 @@ class Turn {
     // A follow-up was searched with the earlier topic: mark those words too.
     if (result.contextual_query) this.words = highlightWords(this.question, result.contextual_query);
     this.showCitations(result.citations, result.filters, result.abstained);
+    this.renderUnknownWords(result);
     this.renderLlmNote(result);
     if (result.comparison && Array.isArray(result.comparison.rows)) {
       this.compareTable = new CompareTable(result.comparison, this.question, (n) => this.focusCard(n));
@@ -676,6 +686,14 @@ class Turn {
     if (result.timings_ms && typeof result.timings_ms.total === 'number') parts.push(formatMs(result.timings_ms.total));
     this.metaEl.textContent = parts.join(' · ');
     this.actionsEl.hidden = false;
+  }
+
+  // Why belegt abstained, when it was for words the documents never use.
+  renderUnknownWords(result) {
+    const words = Array.isArray(result.unknown_words) ? result.unknown_words : [];
+    const note = this.abstainEl.querySelector('.abstain-unknown');
+    note.textContent = result.abstained ? unknownNote(words) : '';
+    note.hidden = note.textContent === '';
   }
 
   renderLlmNote(result) {
@@ -709,7 +727,8 @@ class Turn {
       lines.push(`*Gesucht in: ${r.filters.states.map(stateName).join(', ')}*`, '');
     }
     lines.push('## Antwort', '');
-    lines.push(this.abstained ? `**Nichts gefunden.** ${mdAnswer(r.answer || ABSTAIN_FALLBACK)}` : mdAnswer(r.answer || ''), '');
+    const why = this.abstained ? unknownNote(Array.isArray(r.unknown_words) ? r.unknown_words : []) : '';
+    lines.push(this.abstained ? `**Nichts gefunden.** ${mdAnswer(r.answer || ABSTAIN_FALLBACK)}${why ? ` ${why}` : ''}` : mdAnswer(r.answer || ''), '');
     if (this.citations.length) {
       lines.push(this.abstained ? '## Nächstliegende Passagen (kein Beleg)' : '## Belege', '');
       for (const c of this.citations) {

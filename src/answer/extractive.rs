@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use crate::corpus::sentence;
 use crate::index::Index;
 use crate::index::lexical::analyze;
+use crate::retrieve::compound::IndexTerms;
 use crate::retrieve::{Hit, looks_english};
 
 /// What belegt says when the documents do not answer the question.
@@ -27,7 +28,9 @@ const ANSWER_PASSAGES: usize = 4;
 /// when the best passages do not hold its *focus*: the IDF-weighted share of its
 /// specific nouns (see [`focus_terms`]) that the passages hold, as a word, as part of a
 /// compound, or part by part ([`supports`]), is below
-/// [`AbstainPolicy::min_focus_support`].
+/// [`AbstainPolicy::min_focus_support`]. A German question whose focus holds a noun
+/// the documents never use ([`unknown_words`]: "Bibliotheken", "Rundfunkbeitrag") is
+/// abstained on whatever else the passages hold: they cannot be about it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AbstainPolicy {
     /// Abstain when the best passage's cosine similarity to a German question is below this.
@@ -63,6 +66,7 @@ impl AbstainPolicy {
             ev.best_similarity < self.min_similarity_english
         } else {
             ev.best_similarity < self.min_similarity
+                || !ev.unknown.is_empty()
                 || ev.term_coverage < self.min_term_coverage
                 || ev.focus_support < self.min_focus_support
         }
@@ -76,10 +80,13 @@ pub struct Answer {
     pub text: String,
     /// True when the documents do not support an answer.
     pub abstained: bool,
+    /// When abstained: the nouns of the question the documents never use
+    /// ([`unknown_words`]), which say why.
+    pub unknown_words: Vec<String>,
 }
 
 /// Evidence strength of a hit list: best similarity and question-term coverage.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
     /// Highest cosine similarity among the hits.
     pub best_similarity: f32,
@@ -91,6 +98,9 @@ pub struct Evidence {
     /// IDF-weighted share of the question's focus terms the top passages hold (0..=1;
     /// 1 when no specific focus term is missing, and for English questions).
     pub focus_support: f32,
+    /// The nouns of a German question's focus the documents never use, as written
+    /// ([`unknown_words`]); empty for English questions.
+    pub unknown: Vec<String>,
 }
 
 /// The kind of fact a question asks for, when it asks for a number or a time.
@@ -222,7 +232,7 @@ fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
 /// Measures how well the top hits cover the question. Term coverage weighs each
 /// question term by its rarity (IDF), so that `Länder` or `KI` count little and the
 /// words that carry the question count much.
-pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
+pub fn evidence(index: &Index, index_terms: &IndexTerms, question: &str, hits: &[Hit]) -> Evidence {
     let best_similarity = hits
         .iter()
         .filter_map(|h| h.dense_score)
@@ -271,6 +281,11 @@ pub fn evidence(index: &Index, question: &str, hits: &[Hit]) -> Evidence {
         term_coverage: if total > 0.0 { covered / total } else { 0.0 },
         fact_found: fact_found(index, question, hits),
         focus_support,
+        unknown: if looks_english(question) {
+            Vec::new()
+        } else {
+            unknown_words(index, index_terms, question)
+        },
     }
 }
 
@@ -395,6 +410,63 @@ pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
         .collect()
 }
 
+/// Shortest word (or part of a hyphenated word) [`unknown_words`] looks at: "X" in
+/// "GAIA-X" names nothing the documents could lack.
+const MIN_UNKNOWN_LETTERS: usize = 4;
+
+/// The nouns of a German question's focus ([`focus_terms`]) that the documents never
+/// use, as the question writes them: no term of a passage, not inside a compound of
+/// theirs as its head or first part ([`IndexTerms::compounds_of`]: "Pflichten" is in
+/// "Transparenzpflichten"), not the start or end of a word of theirs as written
+/// ([`IndexTerms::begins_or_ends_a_word`]: "Kliniken" ends "Unikliniken"), and not made
+/// of parts whose terms they use ([`split_compound`]: "Fachkräftemangel" is
+/// "Fachkräfte" + "Mangel"). A part is no term of theirs just because a word of theirs
+/// begins or ends like it: "Rundfunk" is no "rund" + "Funk" of "Mobilfunk". Each part of a hyphenated word counts on
+/// its own ("Open-Source-Lizenz": "Lizenz").
+pub fn unknown_words(index: &Index, index_terms: &IndexTerms, question: &str) -> Vec<String> {
+    let focus: HashSet<String> = focus_terms(index, question).into_iter().collect();
+    let used =
+        |term: &str| index.backend.doc_freq(term) > 0 || !index_terms.compounds_of(term).is_empty();
+    let known = |word: &str| {
+        let terms = analyze(word);
+        !terms.is_empty() && terms.iter().all(|t| used(t))
+    };
+    let part_known = |part: &str| {
+        known(part) || (part.chars().count() >= 6 && index_terms.begins_or_ends_a_word(part))
+    };
+    let used_word = |word: &str| {
+        known(word)
+            || index_terms.begins_or_ends_a_word(word)
+            || split_compound(word, &part_known).is_some_and(|parts| parts.len() > 1)
+    };
+    let mut unknown: Vec<String> = Vec::new();
+    for noun in noun_words(question) {
+        for part in noun.split(['-', '‐', '‑', '/']) {
+            let part = part.trim_matches(|c: char| !c.is_alphanumeric());
+            if part.chars().count() < MIN_UNKNOWN_LETTERS
+                || !part.chars().all(char::is_alphabetic)
+                || !analyze(part).iter().any(|t| focus.contains(t))
+                || used_word(part)
+                || latin_singulars(part).any(|s| used_word(&s))
+                || unknown.iter().any(|u| u == part)
+            {
+                continue;
+            }
+            unknown.push(part.to_string());
+        }
+    }
+    unknown
+}
+
+/// The singulars a plural in "-en" may have when its stem is Latin or Greek, which the
+/// stemmer does not join to it: "Museen" → "Museum", "Gremien" → "Gremium", "Themen" →
+/// "Thema", "Szenarien" → "Szenario".
+fn latin_singulars(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.strip_suffix("en")
+        .into_iter()
+        .flat_map(|stem| ["um", "a", "o"].map(|ending| format!("{stem}{ending}")))
+}
+
 /// The words of German `text` that are nouns or names: those written in upper case,
 /// without the adjective after a hyphen ("KI-gestützter Desinformation" → "KI",
 /// "Desinformation"): a lower-case part that ends like an adjective or participle
@@ -447,7 +519,7 @@ pub fn hyphen_joins(text: &str) -> HashSet<String> {
 }
 
 pub use crate::index::lexical::MIN_COMPOUND_PART;
-use crate::index::lexical::{MIN_HEAD, in_compound};
+use crate::index::lexical::{MIN_HEAD, in_compound, split_compound};
 /// Shortest modifier when a compound term is matched part by part.
 const MIN_MODIFIER: usize = 3;
 
@@ -496,16 +568,18 @@ pub fn supports(words: &HashSet<String>, term: &str) -> bool {
 /// too (whether to abstain is still decided on the question itself).
 pub fn answer(
     index: &Index,
+    index_terms: &IndexTerms,
     question: &str,
     translated: Option<&str>,
     hits: &[Hit],
     policy: &AbstainPolicy,
 ) -> Answer {
-    let ev = evidence(index, question, hits);
+    let ev = evidence(index, index_terms, question, hits);
     if hits.is_empty() || policy.abstains(question, &ev) {
         return Answer {
             text: ABSTAIN_TEXT.to_string(),
             abstained: true,
+            unknown_words: ev.unknown,
         };
     }
     let terms: HashSet<String> = analyze(question)
@@ -546,6 +620,7 @@ pub fn answer(
     Answer {
         text,
         abstained: false,
+        unknown_words: Vec::new(),
     }
 }
 

@@ -16,30 +16,71 @@ use crate::index::lexical::{analyze, analyze_with, analyzer, in_compound, split_
 /// use only inside compounds is looked up in ([`IndexTerms::compounds_of`]). Learned by
 /// the engine once per index, from the store's text (any backend).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IndexTerms(Vec<String>);
+pub struct IndexTerms {
+    /// The analysed terms, sorted.
+    terms: Vec<String>,
+    /// The passages' words as written, in lower case, sorted; and each reversed, sorted:
+    /// what [`IndexTerms::begins_or_ends_a_word`] searches.
+    words: Vec<String>,
+    reversed: Vec<String>,
+}
 
 impl IndexTerms {
-    /// The terms of every passage's indexed text (header and text).
+    /// The terms and words of every passage's indexed text (header and text).
     pub fn learn(index: &Index) -> IndexTerms {
+        IndexTerms::of((0..index.store.chunks.len()).map(|i| index.store.indexed_text(i)))
+    }
+
+    /// The terms and words of `texts`.
+    pub fn of<T: AsRef<str>>(texts: impl IntoIterator<Item = T>) -> IndexTerms {
         let mut seen: HashSet<String> = HashSet::new();
+        let mut words: HashSet<String> = HashSet::new();
         let mut analyzer = analyzer();
-        for i in 0..index.store.chunks.len() {
-            seen.extend(analyze_with(&mut analyzer, &index.store.indexed_text(i)));
+        for text in texts {
+            let text = text.as_ref();
+            seen.extend(analyze_with(&mut analyzer, text));
+            words.extend(
+                text.split(|c: char| !c.is_alphabetic())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase),
+            );
         }
         let mut terms: Vec<String> = seen.into_iter().collect();
         terms.sort();
-        IndexTerms(terms)
+        let mut reversed: Vec<String> = words.iter().map(|w| w.chars().rev().collect()).collect();
+        reversed.sort();
+        let mut words: Vec<String> = words.into_iter().collect();
+        words.sort();
+        IndexTerms {
+            terms,
+            words,
+            reversed,
+        }
     }
 
     /// The terms that hold the analysed `term` as their head or first part
     /// ([`in_compound`]): "Haftung", which the seeds use only in "Haftungsfragen" and
     /// "Haftungsgrundsätze", is `haftungsfrag`, `haftungsgrundsatz`.
     pub fn compounds_of(&self, term: &str) -> Vec<&str> {
-        self.0
+        self.terms
             .iter()
             .filter(|w| in_compound(w, term))
             .map(String::as_str)
             .collect()
+    }
+
+    /// True when a word of the passages, as written, is `word` or begins or ends with it
+    /// (lower case): "fach" begins "Fachkräfte", "steuer" "Steuerfestsetzung". Unlike
+    /// analysed terms this does not take "Wetter" (`wett`) for the start of
+    /// "Wettbewerb".
+    pub fn begins_or_ends_a_word(&self, word: &str) -> bool {
+        let word = word.to_lowercase();
+        let starts = |sorted: &[String], prefix: &str| {
+            let at = sorted.partition_point(|w| w.as_str() < prefix);
+            sorted.get(at).is_some_and(|w| w.starts_with(prefix))
+        };
+        let reversed: String = word.chars().rev().collect();
+        starts(&self.words, &word) || starts(&self.reversed, &reversed)
     }
 }
 
@@ -90,6 +131,23 @@ fn capitalise(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_is_found_at_the_start_or_end_of_the_words_as_written() {
+        let terms = IndexTerms::of([
+            "Fachkräfte im Wettbewerb",
+            "die Unikliniken und Haftungsfragen",
+        ]);
+        assert!(terms.begins_or_ends_a_word("Fach"));
+        assert!(terms.begins_or_ends_a_word("kliniken"));
+        assert!(terms.begins_or_ends_a_word("Unikliniken"));
+        // Not inside a word, and not by a shared stem: "Wetter" is no "Wettbewerb".
+        assert!(!terms.begins_or_ends_a_word("klinik"));
+        assert!(!terms.begins_or_ends_a_word("Wetter"));
+        assert!(!terms.begins_or_ends_a_word("Bibliothek"));
+        // Terms are analysed: "Haftung" is the first part of `haftungsfrag`.
+        assert_eq!(terms.compounds_of("haftung"), ["haftungsfrag"]);
+    }
 
     #[test]
     fn capitalises_the_first_letter() {

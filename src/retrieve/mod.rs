@@ -177,7 +177,8 @@ const GERMAN_MARKERS: &[&str] = &[
 /// True when the question reads as English rather than German: at least two English
 /// function words and more of them than German ones (a long English question is
 /// mostly content words: "Which states are building … data centres, supercomputers or
-/// high-performance computing?").
+/// high-performance computing?"), or one and no German one ("Which hospitals in Hesse
+/// use AI in diagnostics?").
 pub fn looks_english(question: &str) -> bool {
     let words: Vec<String> = question
         .split(|c: char| !c.is_alphabetic())
@@ -191,7 +192,8 @@ pub fn looks_english(question: &str) -> bool {
             .count()
     };
     let english = count(ENGLISH_MARKERS);
-    english >= 2 && english > count(GERMAN_MARKERS)
+    let german = count(GERMAN_MARKERS);
+    (english >= 2 && english > german) || (english == 1 && german == 0)
 }
 
 /// Resolves the filters for a request: explicit states win; otherwise states named in
@@ -300,6 +302,13 @@ mod tests {
             "Welche Länder setzen KI in der Polizei ein?"
         ));
         assert!(!looks_english("Was plant Bayern für den Mittelstand?"));
+        // One English function word and no German one.
+        assert!(looks_english(
+            "Which hospitals in Hesse use AI in diagnostics?"
+        ));
+        assert!(!looks_english(
+            "Wofür setzen hessische Kommunen smarte Technologien ein?"
+        ));
         // Long, with few function words among many content words.
         assert!(looks_english(
             "Which states are building or investing in computing infrastructure for AI, \

@@ -349,6 +349,11 @@ describe('web chat', () => {
     assert.equal(await box.isVisible(), true);
     assert.match(await box.textContent(), /Nichts gefunden/);
     assert.ok((await box.textContent()).includes(done.answer.trim()), 'the abstention text is shown');
+    // It says which words of the question the documents never use.
+    assert.ok(done.unknown_words.length > 0, 'the weather question names words the documents lack');
+    const why = await turn.locator('.abstain-unknown').textContent();
+    for (const word of done.unknown_words) assert.ok(why.includes(`„${word}“`), `the note names ${word}: ${why}`);
+    assert.match(why, /in den Dokumenten nicht vor\./);
     if (done.citations.length) {
       assert.equal(await turn.locator('.cites-title').textContent(), 'Nächstliegende Passagen, kein Beleg');
       assert.equal(await turn.locator('.card .no-evidence').count(), done.citations.length);

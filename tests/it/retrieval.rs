@@ -318,6 +318,38 @@ fn near_miss_questions_abstain_and_their_answerable_neighbours_do_not() {
     }
 }
 
+#[test]
+fn a_question_about_what_the_documents_never_name_abstains_and_says_so() {
+    let mut engine = util::engine();
+    // The state, the AI solutions and the data centre are in the documents; libraries,
+    // graphics cards and a licence are not, not even inside a compound.
+    for (question, word) in [
+        ("Wie setzt Sachsen KI in Bibliotheken ein?", "Bibliotheken"),
+        (
+            "Welche Grafikkarten verwendet das KI-Rechenzentrum in Leipzig?",
+            "Grafikkarten",
+        ),
+        (
+            "Welche Open-Source-Lizenz hat das Berliner KI-System für die Steuerfestsetzung?",
+            "Lizenz",
+        ),
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(res.abstained, "{question:?} was answered: {}", res.answer);
+        assert_eq!(res.answer, ABSTAIN_TEXT);
+        assert_eq!(res.unknown_words, [word], "{question:?}");
+    }
+    // "Pflichten" only in "Transparenzpflichten", "Fachkräfte" as written: answered.
+    for question in [
+        "Welche Pflichten aus dem AI Act nennt Bayern?",
+        "Welche Rolle spielen Fachkräfte in der sächsischen KI-Strategie?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(!res.abstained, "{question:?} abstained");
+        assert!(res.unknown_words.is_empty(), "{:?}", res.unknown_words);
+    }
+}
+
 /// Splits an answer into (sentence, citation number) pairs at its `[n]` markers.
 fn cited_sentences(answer: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
