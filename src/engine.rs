@@ -57,6 +57,9 @@ pub struct Engine {
 pub struct Queries {
     /// An English question's German terms, which also pick its answer's sentences.
     pub translated: Option<String>,
+    /// The question's words for something the documents never use
+    /// ([`answer::Evidence::unknown`]).
+    pub unknown: Vec<String>,
     /// What the full-text ranking searches; `None` for the question as it is.
     pub lexical: Option<String>,
 }
@@ -228,6 +231,7 @@ impl Engine {
         let ts = Instant::now();
         let Queries {
             translated,
+            unknown,
             lexical,
         } = self.queries(&req.query)?;
         let hits = retrieve::search_with_vector(
@@ -252,9 +256,9 @@ impl Engine {
         let Some(across) = across else {
             let answer = answer::answer(
                 &self.index,
-                self.index_terms(),
                 &req.query,
                 translated.as_deref(),
+                &unknown,
                 &outcome.hits,
                 &self.config.abstain,
             );
@@ -400,13 +404,24 @@ impl Engine {
     /// An English question's German terms ([`Engine::translated_query`]) and what the
     /// full-text ranking searches ([`Engine::lexical_query`]), worked out once.
     pub fn queries(&self, question: &str) -> Result<Queries, EmbedError> {
-        let translated = self.translated_query(question)?;
+        let (translated, unknown) = match self.translations(question)? {
+            Some(translations) => (
+                Some(Self::translated_terms(&translations)),
+                self.untranslated_words(question, &translations),
+            ),
+            None if retrieve::looks_english(question) => (None, Vec::new()),
+            None => (
+                None,
+                answer::extractive::unknown_words(&self.index, self.index_terms(), question),
+            ),
+        };
         let lexical = match &translated {
             Some(t) => Some(t.clone()),
             None => self.widened_query(question),
         };
         Ok(Queries {
             translated,
+            unknown,
             lexical,
         })
     }
@@ -451,18 +466,68 @@ impl Engine {
     /// the vocabulary is not there yet: a search never waits for it to be embedded (a
     /// comparison does), it ranks by the English words as before.
     pub fn translated_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
+        Ok(self
+            .translations(question)?
+            .map(|t| Self::translated_terms(&t)))
+    }
+
+    /// An English question's words translated ([`Engine::translate`]); `None` for German
+    /// and while the vocabulary is not there yet ([`Engine::translated_query`]).
+    fn translations(&self, question: &str) -> Result<Option<Vec<Translation>>, EmbedError> {
         if !retrieve::looks_english(question) {
             return Ok(None);
         }
         let Some(lexicon) = self.ready_lexicon() else {
             return Ok(None);
         };
-        let translations = self.translate_with(&lexicon, question, question)?;
+        self.translate_with(&lexicon, question, question).map(Some)
+    }
+
+    /// The German terms of translations, as the documents write them.
+    fn translated_terms(translations: &[Translation]) -> String {
         let words: Vec<&str> = translations
             .iter()
             .flat_map(|t| t.written.iter().map(String::as_str))
             .collect();
-        Ok(Some(words.join(" ")))
+        words.join(" ")
+    }
+
+    /// The topic words of an English question that name something the documents never
+    /// use: translated into no term of theirs ([`Lexicon::translate`]), not a state's
+    /// name, not a verb ("Which tools does Saxony *name*") nor an adjective or adverb
+    /// ("*criminal* police", "how *long*") by the dictionary, not a word of the documents
+    /// themselves ("fortytwo"), and the dictionary's first noun for it (its main sense) is
+    /// not used by the documents either ([`answer::extractive::documents_use`]:
+    /// "municipalities" are `Stadtgemeinden`, `Stadt` + `Gemeinden`). Without a
+    /// dictionary, none: an untranslated word may then be an adjective or a verb.
+    pub fn untranslated_words(&self, question: &str, translations: &[Translation]) -> Vec<String> {
+        let Some(dictionary) = self.dictionary() else {
+            return Vec::new();
+        };
+        let states: Vec<String> = retrieve::detect_states(question)
+            .iter()
+            .flat_map(|s| s.phrase.split_whitespace().map(str::to_lowercase))
+            .collect();
+        let used =
+            |word: &str| answer::extractive::documents_use(&self.index, self.index_terms(), word);
+        translations
+            .iter()
+            .filter(|t| t.terms.is_empty() && !t.english.contains(' '))
+            .map(|t| t.english.as_str())
+            .filter(|word| {
+                !states.iter().any(|s| s == word)
+                    && !dictionary.is_verb(word)
+                    && !dictionary.is_modifier(word)
+            })
+            .filter(|word| !used(word))
+            .filter(|word| {
+                let main_noun = dictionary
+                    .lookup(&[word])
+                    .and_then(|nouns| nouns.into_iter().next());
+                !main_noun.is_some_and(|noun| noun.split_whitespace().all(|w| used(w)))
+            })
+            .map(str::to_string)
+            .collect()
     }
 
     /// The topic words of `text` (an English `question`, or its topic), translated into

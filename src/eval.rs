@@ -285,6 +285,7 @@ pub fn run(
         };
         let crate::engine::Queries {
             translated,
+            unknown,
             lexical,
         } = engine.queries(&req.query)?;
         let outcome = retrieve::search(&engine.index, &engine.embedder, &req, lexical.as_deref())?;
@@ -307,12 +308,12 @@ pub fn run(
         }
         // `ask` with k passages cites the first k hits of the same ranking.
         let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
-        let ev = answer::evidence(&engine.index, engine.index_terms(), question, cited);
+        let ev = answer::evidence(&engine.index, question, &unknown, cited);
         let answer = answer::answer(
             &engine.index,
-            engine.index_terms(),
             question,
             translated.as_deref(),
+            &unknown,
             cited,
             &engine.config.abstain,
         );

@@ -28,8 +28,8 @@ const ANSWER_PASSAGES: usize = 4;
 /// when the best passages do not hold its *focus*: the IDF-weighted share of its
 /// specific nouns (see [`focus_terms`]) that the passages hold, as a word, as part of a
 /// compound, or part by part ([`supports`]), is below
-/// [`AbstainPolicy::min_focus_support`]. A German question whose focus holds a noun
-/// the documents never use ([`unknown_words`]: "Bibliotheken", "Rundfunkbeitrag") is
+/// [`AbstainPolicy::min_focus_support`]. A question about something the documents never
+/// name ([`Evidence::unknown`]: "Bibliotheken", "Rundfunkbeitrag", "libraries") is
 /// abstained on whatever else the passages hold: they cannot be about it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AbstainPolicy {
@@ -62,11 +62,13 @@ impl AbstainPolicy {
         if ev.fact_found == Some(false) {
             return true;
         }
+        if !ev.unknown.is_empty() {
+            return true;
+        }
         if looks_english(question) {
             ev.best_similarity < self.min_similarity_english
         } else {
             ev.best_similarity < self.min_similarity
-                || !ev.unknown.is_empty()
                 || ev.term_coverage < self.min_term_coverage
                 || ev.focus_support < self.min_focus_support
         }
@@ -98,8 +100,10 @@ pub struct Evidence {
     /// IDF-weighted share of the question's focus terms the top passages hold (0..=1;
     /// 1 when no specific focus term is missing, and for English questions).
     pub focus_support: f32,
-    /// The nouns of a German question's focus the documents never use, as written
-    /// ([`unknown_words`]); empty for English questions.
+    /// The words of the question naming something the documents never use: a German
+    /// question's focus nouns ([`unknown_words`]), an English question's topic words
+    /// without a German term of theirs
+    /// ([`crate::engine::Engine::untranslated_words`]).
     pub unknown: Vec<String>,
 }
 
@@ -232,7 +236,8 @@ fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
 /// Measures how well the top hits cover the question. Term coverage weighs each
 /// question term by its rarity (IDF), so that `Länder` or `KI` count little and the
 /// words that carry the question count much.
-pub fn evidence(index: &Index, index_terms: &IndexTerms, question: &str, hits: &[Hit]) -> Evidence {
+/// `unknown` is [`Evidence::unknown`].
+pub fn evidence(index: &Index, question: &str, unknown: &[String], hits: &[Hit]) -> Evidence {
     let best_similarity = hits
         .iter()
         .filter_map(|h| h.dense_score)
@@ -281,11 +286,7 @@ pub fn evidence(index: &Index, index_terms: &IndexTerms, question: &str, hits: &
         term_coverage: if total > 0.0 { covered / total } else { 0.0 },
         fact_found: fact_found(index, question, hits),
         focus_support,
-        unknown: if looks_english(question) {
-            Vec::new()
-        } else {
-            unknown_words(index, index_terms, question)
-        },
+        unknown: unknown.to_vec(),
     }
 }
 
@@ -425,6 +426,30 @@ const MIN_UNKNOWN_LETTERS: usize = 4;
 /// its own ("Open-Source-Lizenz": "Lizenz").
 pub fn unknown_words(index: &Index, index_terms: &IndexTerms, question: &str) -> Vec<String> {
     let focus: HashSet<String> = focus_terms(index, question).into_iter().collect();
+    let mut unknown: Vec<String> = Vec::new();
+    for noun in noun_words(question) {
+        for part in noun.split(['-', '‐', '‑', '/']) {
+            let part = part.trim_matches(|c: char| !c.is_alphanumeric());
+            if part.chars().count() < MIN_UNKNOWN_LETTERS
+                || !part.chars().all(char::is_alphabetic)
+                || !analyze(part).iter().any(|t| focus.contains(t))
+                || documents_use(index, index_terms, part)
+                || unknown.iter().any(|u| u == part)
+            {
+                continue;
+            }
+            unknown.push(part.to_string());
+        }
+    }
+    unknown
+}
+
+/// True when the documents use `word` (German, or a name as they write it): its terms as
+/// words of theirs or inside their compounds ([`IndexTerms::compounds_of`]), the word at
+/// the start or end of one of theirs as written ([`IndexTerms::begins_or_ends_a_word`]),
+/// its parts ([`split_compound`]; a part of six letters or more also at such an edge), or
+/// the same for the singular of a Latin plural ([`latin_singulars`]).
+pub fn documents_use(index: &Index, index_terms: &IndexTerms, word: &str) -> bool {
     let used =
         |term: &str| index.backend.doc_freq(term) > 0 || !index_terms.compounds_of(term).is_empty();
     let known = |word: &str| {
@@ -439,23 +464,7 @@ pub fn unknown_words(index: &Index, index_terms: &IndexTerms, question: &str) ->
             || index_terms.begins_or_ends_a_word(word)
             || split_compound(word, &part_known).is_some_and(|parts| parts.len() > 1)
     };
-    let mut unknown: Vec<String> = Vec::new();
-    for noun in noun_words(question) {
-        for part in noun.split(['-', '‐', '‑', '/']) {
-            let part = part.trim_matches(|c: char| !c.is_alphanumeric());
-            if part.chars().count() < MIN_UNKNOWN_LETTERS
-                || !part.chars().all(char::is_alphabetic)
-                || !analyze(part).iter().any(|t| focus.contains(t))
-                || used_word(part)
-                || latin_singulars(part).any(|s| used_word(&s))
-                || unknown.iter().any(|u| u == part)
-            {
-                continue;
-            }
-            unknown.push(part.to_string());
-        }
-    }
-    unknown
+    used_word(word) || latin_singulars(word).any(|s| used_word(&s))
 }
 
 /// The singulars a plural in "-en" may have when its stem is Latin or Greek, which the
@@ -565,16 +574,17 @@ pub fn supports(words: &HashSet<String>, term: &str) -> bool {
 
 /// Builds the answer from the ranked hits. `translated` is an English question's German
 /// terms ([`crate::engine::Engine::translated_query`]): its sentences are picked by them
-/// too (whether to abstain is still decided on the question itself).
+/// too (whether to abstain is still decided on the question itself). `unknown` is
+/// [`Evidence::unknown`].
 pub fn answer(
     index: &Index,
-    index_terms: &IndexTerms,
     question: &str,
     translated: Option<&str>,
+    unknown: &[String],
     hits: &[Hit],
     policy: &AbstainPolicy,
 ) -> Answer {
-    let ev = evidence(index, index_terms, question, hits);
+    let ev = evidence(index, question, unknown, hits);
     if hits.is_empty() || policy.abstains(question, &ev) {
         return Answer {
             text: ABSTAIN_TEXT.to_string(),

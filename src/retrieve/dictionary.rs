@@ -31,6 +31,9 @@ pub struct Dictionary {
     words: HashSet<String>,
     /// The single English words it translates as verbs ("to train").
     verbs: HashSet<String>,
+    /// The single English words it translates as adjectives or adverbs ("criminal":
+    /// `kriminell {adj}`).
+    modifiers: HashSet<String>,
     /// Every German noun it lists, lower case.
     german: HashSet<String>,
     /// Every German verb it lists, as its infinitive ("planen", "gehen").
@@ -57,6 +60,7 @@ impl Dictionary {
         let mut entries: HashMap<String, Vec<String>> = HashMap::new();
         let mut words: HashSet<String> = HashSet::new();
         let mut verbs: HashSet<String> = HashSet::new();
+        let mut modifiers: HashSet<String> = HashSet::new();
         let mut german_words: HashSet<String> = HashSet::new();
         let mut german_verbs: HashSet<String> = HashSet::new();
         for line in text.lines() {
@@ -80,6 +84,12 @@ impl Dictionary {
                     let mut w = clean.split_whitespace();
                     let (word, verb) = match (w.next(), w.next(), w.next()) {
                         (Some("to"), Some(verb), None) => (verb, true),
+                        // A transitive verb with its object: "to consume sth.".
+                        (Some("to"), Some(verb), Some(object))
+                            if OBJECTS.contains(&object) && w.next().is_none() =>
+                        {
+                            (verb, true)
+                        }
                         (Some(word), None, None) => (word, false),
                         _ => continue,
                     };
@@ -91,6 +101,12 @@ impl Dictionary {
                     }
                     if verb && !verbs.contains(word) {
                         verbs.insert(word.to_string());
+                    }
+                    if !verb
+                        && (de.contains("{adj}") || de.contains("{adv}"))
+                        && !modifiers.contains(word)
+                    {
+                        modifiers.insert(word.to_string());
                     }
                 }
                 for verb in de.split(';').filter_map(german_verb) {
@@ -122,6 +138,7 @@ impl Dictionary {
             entries,
             words,
             verbs,
+            modifiers,
             german: german_words,
             german_verbs,
         }
@@ -149,6 +166,12 @@ impl Dictionary {
     /// True when the dictionary translates `word` (lower case) as a verb ("to process").
     pub fn is_verb(&self, word: &str) -> bool {
         self.verbs.contains(word)
+    }
+
+    /// True when the dictionary translates `word` (lower case) as an adjective or an
+    /// adverb ("criminal", "long"), whatever else it is.
+    pub fn is_modifier(&self, word: &str) -> bool {
+        self.modifiers.contains(word)
     }
 
     /// True when the dictionary translates `word` (lower case) only as something other
@@ -317,6 +340,9 @@ fn english_key(synonym: &str) -> Option<String> {
 
 /// `text` without `{…}`, `[…]`, `(…)`, `<…>` and `/…/` (Ding's gender, region, usage,
 /// spelling and abbreviation notes).
+/// The placeholders Ding writes for a verb's object ("to consume sth.").
+const OBJECTS: &[&str] = &["sth.", "sb.", "sth", "sb"];
+
 fn without_annotations(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut close: Option<char> = None;
@@ -357,6 +383,24 @@ no entry on this line
     fn lookup(d: &Dictionary, phrase: &str) -> Vec<String> {
         let words: Vec<&str> = phrase.split(' ').collect();
         d.lookup(&words).unwrap_or_default()
+    }
+
+    #[test]
+    fn verbs_with_an_object_and_adjectives_are_known_as_such() {
+        let d = Dictionary::parse(
+            "etw. verbrauchen {vt} | verbrauchend :: to consume sth. | consuming\n\
+             kriminell {adj} :: criminal\n\
+             Verbrecher {m}; Krimineller {m} :: criminal\n\
+             lang {adj} :: long\n\
+             Bibliothek {f} | Bibliotheken {pl} :: library | libraries\n",
+        );
+        assert!(d.is_verb("consume"));
+        assert!(!d.is_modifier("consume"));
+        // An adjective that is a noun too is both.
+        assert!(d.is_modifier("criminal"));
+        assert_eq!(lookup(&d, "criminal"), ["Verbrecher", "Krimineller"]);
+        assert!(d.is_modifier("long"));
+        assert!(!d.is_modifier("libraries") && !d.is_verb("libraries"));
     }
 
     #[test]

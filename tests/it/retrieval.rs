@@ -350,6 +350,44 @@ fn a_question_about_what_the_documents_never_name_abstains_and_says_so() {
     }
 }
 
+#[test]
+fn an_english_question_about_what_the_documents_never_name_abstains_and_says_so() {
+    let mut engine = util::engine();
+    engine.lexicon().expect("the vocabulary");
+    // "libraries" and "graphics" translate into no term of the documents; Thuringia,
+    // solutions, Leipzig and data centres do.
+    for (question, word) in [
+        (
+            "Which AI solutions does Thuringia use in its public libraries?",
+            "libraries",
+        ),
+        (
+            "Which graphics cards does the AI data centre in Leipzig use?",
+            "graphics",
+        ),
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(res.abstained, "{question:?} was answered: {}", res.answer);
+        assert_eq!(res.unknown_words, [word], "{question:?}");
+    }
+    // A verb ("name"), an adjective ("long"), a name the documents write in lower case
+    // ("fortytwo") and a noun whose dictionary sense they use in parts ("municipalities":
+    // `Stadtgemeinden`) name nothing missing.
+    for question in [
+        "Which tools does the Saxon strategy name for AI in the administration?",
+        "How long has Schleswig-Holstein had its own AI strategy?",
+        "When was the Hessian AI supercomputer fortytwo built?",
+        "What do Hessian municipalities already use smart technologies for?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(
+            res.unknown_words.is_empty(),
+            "{question:?}: {:?}",
+            res.unknown_words
+        );
+    }
+}
+
 /// Splits an answer into (sentence, citation number) pairs at its `[n]` markers.
 fn cited_sentences(answer: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
