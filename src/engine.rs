@@ -524,7 +524,7 @@ impl Engine {
                 let main_noun = dictionary
                     .lookup(&[word])
                     .and_then(|nouns| nouns.into_iter().next());
-                !main_noun.is_some_and(|noun| noun.split_whitespace().all(|w| used(w)))
+                !main_noun.is_some_and(|noun| noun.split_whitespace().all(&used))
             })
             .map(str::to_string)
             .collect()
