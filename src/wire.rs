@@ -25,8 +25,9 @@ pub struct AskResponse {
     pub answer: String,
     /// True when the documents do not answer the question.
     pub abstained: bool,
-    /// When abstained because of them: the question's nouns the documents never use
-    /// ("Bibliotheken"), as asked.
+    /// When abstained because of them: the question's words for something the documents
+    /// never use ("Bibliotheken", "libraries"), as the question writes them (respelled
+    /// where [`crate::retrieve::spelling`] respelled it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_words: Vec<String>,
     /// `"extractive"` (sentences of the passages) or `"llm"` (an LLM's draft, checked
