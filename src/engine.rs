@@ -289,10 +289,16 @@ impl Engine {
                 abstained: false,
                 unknown_words: Vec::new(),
             },
+            // No state has a finding: the topic's words the documents never use, if
+            // any, say why.
             None => answer::Answer {
                 text: answer::ABSTAIN_TEXT.to_string(),
                 abstained: true,
-                unknown_words: Vec::new(),
+                unknown_words: if retrieve::looks_english(&req.query) {
+                    self.untranslated_words(&req.query, &comparison.translations)
+                } else {
+                    comparison.unknown.clone()
+                },
             },
         };
         let total = t.elapsed().as_secs_f64() * 1000.0;

@@ -333,6 +333,11 @@ fn a_question_about_what_the_documents_never_name_abstains_and_says_so() {
             "Welche Open-Source-Lizenz hat das Berliner KI-System für die Steuerfestsetzung?",
             "Lizenz",
         ),
+        // Across the states, the comparison finds no state and says why.
+        (
+            "Welche Länder setzen KI in Bibliotheken ein?",
+            "Bibliotheken",
+        ),
     ] {
         let res = ask(&mut engine, &request(question));
         assert!(res.abstained, "{question:?} was answered: {}", res.answer);
@@ -365,6 +370,7 @@ fn an_english_question_about_what_the_documents_never_name_abstains_and_says_so(
             "Which graphics cards does the AI data centre in Leipzig use?",
             "graphics",
         ),
+        ("Which states use AI in libraries?", "libraries"),
     ] {
         let res = ask(&mut engine, &request(question));
         assert!(res.abstained, "{question:?} was answered: {}", res.answer);
