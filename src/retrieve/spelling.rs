@@ -5,14 +5,17 @@
 //! folds "ä" to "a", not to "ae". So each word is read as the documents write it:
 //! a lower-case word the documents nearly always write in upper case takes that form
 //! ("ki" → "KI", "polizei" → "Polizei"), and a word the documents do not use, but
-//! write with an umlaut or "ß", takes that spelling ("Laender" → "Länder").
+//! write with an umlaut or "ß", takes that spelling ("Laender" → "Länder"), also in
+//! another inflection of a word of theirs ("Grundsaetzen" → "Grundsätzen", where they
+//! write "Grundsätze").
 //! A correctly written question stays as it is: its lower-case words are verbs,
 //! adjectives and function words, which the documents write in lower case too.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::index::Index;
+use crate::index::lexical::{analyze_with, analyzer};
 use crate::retrieve::dictionary::Dictionary;
 use crate::retrieve::lexicon::capitalised;
 
@@ -34,6 +37,9 @@ pub struct Spelling {
     /// A word with "ä", "ö", "ü" or "ß", written with "ae", "oe", "ue", "ss", lower case
     /// → the word (lower case).
     umlauts: HashMap<String, String>,
+    /// The analysed terms of the words with "ä", "ö" or "ü" (the analyser folds them
+    /// to "a", "o", "u"): what another inflection of such a word is found by.
+    umlaut_terms: HashSet<String>,
 }
 
 /// A word's uses in the documents.
@@ -107,7 +113,12 @@ impl Spelling {
             }
         }
         let mut umlauts: HashMap<String, String> = HashMap::new();
+        let mut umlaut_terms: HashSet<String> = HashSet::new();
+        let mut analyser = analyzer();
         for (word, w) in &words {
+            if word.contains(['ä', 'ö', 'ü']) {
+                umlaut_terms.extend(analyze_with(&mut analyser, word));
+            }
             if word.contains(['ä', 'ö', 'ü', 'ß']) {
                 let key = transliterated(word);
                 let better = umlauts
@@ -118,7 +129,47 @@ impl Spelling {
                 }
             }
         }
-        Spelling { words, umlauts }
+        Spelling {
+            words,
+            umlauts,
+            umlaut_terms,
+        }
+    }
+
+    /// `word` (lower case, not a word of the documents) with "ae", "oe", "ue" as
+    /// umlauts where that makes it another inflection of a word the documents write with
+    /// them: its analysed term is theirs ("grundsaetzen" → "grundsätzen", for
+    /// "Grundsätze"). `None` when no such spelling is.
+    fn inflected_umlauts(&self, word: &str) -> Option<String> {
+        let pairs = [("ae", "ä"), ("oe", "ö"), ("ue", "ü")];
+        let at: Vec<(usize, &str)> = pairs
+            .iter()
+            .flat_map(|(from, to)| word.match_indices(from).map(move |(i, _)| (i, *to)))
+            .collect();
+        if at.is_empty() || at.len() > MAX_UMLAUTS {
+            return None;
+        }
+        let mut analyser = analyzer();
+        // Every choice of the pairs to replace, the fewest first.
+        let mut choices: Vec<u32> = (1..1u32 << at.len()).collect();
+        choices.sort_by_key(|c| c.count_ones());
+        choices.into_iter().find_map(|choice| {
+            let mut spelled = word.to_string();
+            // From the end, so the offsets before stay valid.
+            let mut chosen: Vec<&(usize, &str)> = at
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| choice & (1 << i) != 0)
+                .map(|(_, a)| a)
+                .collect();
+            chosen.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+            for (i, umlaut) in chosen {
+                spelled.replace_range(*i..i + 2, umlaut);
+            }
+            let terms = analyze_with(&mut analyser, &spelled);
+            (!terms.is_empty() && terms.iter().all(|t| self.umlaut_terms.contains(t)))
+                .then_some(spelled)
+        })
     }
 
     /// `question` with each word as the documents write it (see the module). Hyphenated
@@ -204,7 +255,10 @@ impl Spelling {
             Some(_) => (lower, None),
             None => match self.umlauts.get(&transliterated(&lower)) {
                 Some(word) => (word.clone(), Some(word.clone())),
-                None => (lower, None),
+                None => match self.inflected_umlauts(&lower) {
+                    Some(word) => (word.clone(), Some(word)),
+                    None => (lower, None),
+                },
             },
         };
         if starts_upper(token) {
@@ -282,6 +336,10 @@ fn starts_upper(word: &str) -> bool {
 }
 
 /// `word` with "ä", "ö", "ü", "ß" written as "ae", "oe", "ue", "ss".
+/// Most "ae", "oe", "ue" in a word [`Spelling::inflected_umlauts`] tries to read as
+/// umlauts (every choice of them is tried).
+const MAX_UMLAUTS: usize = 3;
+
 fn transliterated(word: &str) -> String {
     word.replace('ä', "ae")
         .replace('ö', "oe")
@@ -299,6 +357,7 @@ mod tests {
             "Die Länder und die Polizei: KI für Start-ups. Welche Länder nutzen KI?",
             "Der Nutzen von KI. Sie nutzen KI. Wir nutzen die KI-Verordnung.",
             "Die Straße. Die Verordnung. Die Verordnung. Die Verordnung.",
+            "Die Grundsätze der Länder. Sie fördert Feuer und Quellen.",
         ])
     }
 
@@ -326,6 +385,14 @@ mod tests {
             "Welche Länder fördern Start-ups?"
         );
         assert_eq!(s.restore("die strasse", || None), "die straße");
+        // Another inflection of a word the documents write with umlauts.
+        assert_eq!(
+            s.restore("Nach welchen Grundsaetzen foerdert sie?", || None),
+            "Nach welchen Grundsätzen fördert sie?"
+        );
+        // Not a word whose "ue" is no umlaut, or whose umlaut form is no word of theirs.
+        assert_eq!(s.restore("die Feuerwehr", || None), "die Feuerwehr");
+        assert_eq!(s.restore("die Steuern", || None), "die Steuern");
     }
 
     #[test]
