@@ -434,8 +434,9 @@ impl Engine {
 
     /// A German question with what the documents write for its words besides them: the
     /// abbreviation a long form stands for ("kleine und mittlere Unternehmen … KMU",
-    /// [`Abbreviations::spelled_out_in`]), unless it is in most passages, and the
-    /// English words the documents use for its nouns ("Mobilität … mobility",
+    /// [`Abbreviations::spelled_out_in`]), unless it is in most passages, a loan word's
+    /// other number ("Rechenzentren … rechenzentrum", [`answer::compare::other_number`]),
+    /// and the English words the documents use for its nouns ("Mobilität … mobility",
     /// [`Engine::english_words`]); `None` for an English question, or when there is
     /// nothing to add.
     pub fn widened_query(&self, question: &str) -> Option<String> {
@@ -452,6 +453,19 @@ impl Engine {
                 .any(|t| self.index.backend.doc_freq(t) > half);
             if !common && !added.contains(&a.short.as_str()) {
                 added.push(&a.short);
+            }
+        }
+        // A loan word's other number, which the analyser keeps apart ("Rechenzentren":
+        // `rechenzentr`, "Rechenzentrum": `rechenzentrum`), when the documents use it.
+        let others: Vec<String> = question
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+            .flat_map(crate::index::lexical::analyze)
+            .filter_map(|t| answer::compare::other_number(&self.index, &t))
+            .collect();
+        for other in &others {
+            if !added.contains(&other.as_str()) {
+                added.push(other);
             }
         }
         if let Some(words) = self.english_words() {

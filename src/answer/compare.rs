@@ -552,7 +552,7 @@ const SINGULAR_ENDINGS: &[&str] = &["um", "o", "a"];
 /// The analysed other number of the analysed `term` of a loan word of
 /// [`SINGULAR_ENDINGS`], when the documents use it; its stem has at least four letters,
 /// so that "Daten" (`dat`) is no plural of "Datum".
-fn other_number(index: &Index, term: &str) -> Option<String> {
+pub fn other_number(index: &Index, term: &str) -> Option<String> {
     let used = |t: &String| index.backend.doc_freq(t) > 0;
     let long_enough = |stem: &str| stem.chars().count() >= 4;
     SINGULAR_ENDINGS

@@ -255,9 +255,12 @@ pub fn evidence(index: &Index, question: &str, unknown: &[String], hits: &[Hit])
         .collect();
     let weight = |t: &String| index.backend.idf(t);
     let total: f32 = terms.iter().map(weight).sum();
+    // A loan word counts in either number ("Rechenzentren", "Rechenzentrum"), which the
+    // analyser keeps apart.
+    let other = |t: &String| crate::answer::compare::other_number(index, t);
     let covered: f32 = terms
         .iter()
-        .filter(|t| found.contains(*t))
+        .filter(|t| found.contains(*t) || other(t).is_some_and(|o| found.contains(&o)))
         .map(weight)
         .sum();
     let focus_support = if looks_english(question) {
@@ -265,8 +268,9 @@ pub fn evidence(index: &Index, question: &str, unknown: &[String], hits: &[Hit])
     } else {
         let focus = focus_terms(index, question);
         let total: f32 = focus.iter().map(|t| index.backend.idf(t)).sum();
-        let (held, missing): (Vec<&String>, Vec<&String>) =
-            focus.iter().partition(|t| supports(&cited, t));
+        let (held, missing): (Vec<&String>, Vec<&String>) = focus
+            .iter()
+            .partition(|t| supports(&cited, t) || other(t).is_some_and(|o| supports(&cited, &o)));
         // A generic word of the corpus ("Projekte" in reports on AI projects) that the
         // passages happen to lack says little; only a missing specific one counts.
         let specific = (index.store.chunks.len() as f32 * MAX_SPECIFIC_SHARE) as u64;

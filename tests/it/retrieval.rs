@@ -394,6 +394,19 @@ fn an_english_question_about_what_the_documents_never_name_abstains_and_says_so(
     }
 }
 
+#[test]
+fn a_loan_word_in_the_other_number_than_the_documents_write_is_answered() {
+    let mut engine = util::engine();
+    // The strategy writes of "das geplante Rechenzentrum der Universität Leipzig"; the
+    // analyser makes `rechenzentr` of "Rechenzentren", `rechenzentrum` of the singular.
+    let res = ask(
+        &mut engine,
+        &request("Welche Rechenzentren nennt Sachsen für KI?"),
+    );
+    assert!(!res.abstained, "abstained: {:?}", res.unknown_words);
+    assert!(res.answer.contains("Rechenzentrum"), "{}", res.answer);
+}
+
 /// Splits an answer into (sentence, citation number) pairs at its `[n]` markers.
 fn cited_sentences(answer: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
