@@ -404,10 +404,14 @@ impl Engine {
     /// documents' own other words for its words ([`Engine::widened_query`]); `None`
     /// for the question as it is.
     pub fn lexical_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
-        Ok(self.queries(question)?.lexical)
+        Ok(match self.translated_query(question)? {
+            Some(t) => Some(t),
+            None => self.widened_query(question),
+        })
     }
 
-    /// An English question's German terms ([`Engine::translated_query`]) and what the
+    /// An English question's German terms ([`Engine::translated_query`]), its words for
+    /// something the documents never use ([`answer::Evidence::unknown`]) and what the
     /// full-text ranking searches ([`Engine::lexical_query`]), worked out once.
     pub fn queries(&self, question: &str) -> Result<Queries, EmbedError> {
         let (translated, unknown) = match self.translations(question)? {

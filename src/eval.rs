@@ -108,8 +108,8 @@ pub struct ItemResult {
     /// Share of the question's focus terms held by the cited passages (see
     /// [`answer::extractive::focus_terms`]).
     pub focus_support: f32,
-    /// The nouns of the question's focus the documents never use
-    /// ([`answer::extractive::unknown_words`]).
+    /// The question's words for something the documents never use
+    /// ([`answer::Evidence::unknown`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_words: Vec<String>,
     /// Compare items: qualifying states cited with their own evidence.

@@ -82,8 +82,8 @@ pub struct Answer {
     pub text: String,
     /// True when the documents do not support an answer.
     pub abstained: bool,
-    /// When abstained: the nouns of the question the documents never use
-    /// ([`unknown_words`]), which say why.
+    /// When abstained: the question's words for something the documents never use
+    /// ([`Evidence::unknown`]), which say why.
     pub unknown_words: Vec<String>,
 }
 
@@ -425,9 +425,9 @@ const MIN_UNKNOWN_LETTERS: usize = 4;
 /// "Transparenzpflichten"), not the start or end of a word of theirs as written
 /// ([`IndexTerms::begins_or_ends_a_word`]: "Kliniken" ends "Unikliniken"), and not made
 /// of parts whose terms they use ([`split_compound`]: "Fachkräftemangel" is
-/// "Fachkräfte" + "Mangel"). A part is no term of theirs just because a word of theirs
-/// begins or ends like it: "Rundfunk" is no "rund" + "Funk" of "Mobilfunk". Each part of a hyphenated word counts on
-/// its own ("Open-Source-Lizenz": "Lizenz").
+/// "Fachkräfte" + "Mangel"), nor the singular of a Latin plural of theirs ("Museen":
+/// "Museum"): [`documents_use`]. Each part of a hyphenated word counts on its own
+/// ("Open-Source-Lizenz": "Lizenz").
 pub fn unknown_words(index: &Index, index_terms: &IndexTerms, question: &str) -> Vec<String> {
     let focus: HashSet<String> = focus_terms(index, question).into_iter().collect();
     let mut unknown: Vec<String> = Vec::new();
@@ -451,8 +451,9 @@ pub fn unknown_words(index: &Index, index_terms: &IndexTerms, question: &str) ->
 /// True when the documents use `word` (German, or a name as they write it): its terms as
 /// words of theirs or inside their compounds ([`IndexTerms::compounds_of`]), the word at
 /// the start or end of one of theirs as written ([`IndexTerms::begins_or_ends_a_word`]),
-/// its parts ([`split_compound`]; a part of six letters or more also at such an edge), or
-/// the same for the singular of a Latin plural ([`latin_singulars`]).
+/// its parts ([`split_compound`]; a part of six letters or more also at such an edge, a
+/// shorter one only as a term: "Rundfunk" is no "rund" + "Funk" of "Mobilfunk"), or the
+/// same for the singular of a Latin plural ([`latin_singulars`]).
 pub fn documents_use(index: &Index, index_terms: &IndexTerms, word: &str) -> bool {
     let used =
         |term: &str| index.backend.doc_freq(term) > 0 || !index_terms.compounds_of(term).is_empty();
