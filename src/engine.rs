@@ -574,7 +574,7 @@ impl Engine {
         let as_word = |term: &str| backend.doc_freq(term) > 0;
         // The comparison's key term for a noun used only inside compounds lists those
         // compounds.
-        let in_compounds = |term: &str| as_word(term) || !index_terms.compounds_of(term).is_empty();
+        let in_compounds = |term: &str| as_word(term) || index_terms.has_compounds(term);
         let usage = Usage {
             as_word: &as_word,
             in_compounds: &in_compounds,

@@ -679,7 +679,7 @@ fn unknown_nouns(
             && analysed.iter().all(|t| {
                 index.backend.doc_freq(t) == 0
                     && singular_of_eln(index, t).is_none()
-                    && terms.is_none_or(|terms| terms.compounds_of(t).is_empty())
+                    && terms.is_none_or(|terms| !terms.has_compounds(t))
             })
         {
             unknown.push(run.to_string());

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use crate::corpus::sentence;
 use crate::index::Index;
-use crate::index::lexical::analyze;
+use crate::index::lexical::{analyze, analyze_with, analyzer};
 use crate::retrieve::compound::IndexTerms;
 use crate::retrieve::{Hit, looks_english};
 
@@ -397,9 +397,6 @@ pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
         .iter()
         .flat_map(|n| analyze(&n.phrase))
         .collect();
-    for words in [QUESTION_WORDS, ANSWER_TYPE_NOUNS, DOCUMENT_WORDS] {
-        excluded.extend(words.iter().flat_map(|w| analyze(w)));
-    }
     for doc in &index.store.docs {
         excluded.extend(analyze(&doc.title));
         excluded.extend(analyze(&doc.short_title));
@@ -410,7 +407,7 @@ pub fn focus_terms(index: &Index, question: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     analyze(&nouns.join(" "))
         .into_iter()
-        .filter(|t| !excluded.contains(t) && index.backend.doc_freq(t) <= half)
+        .filter(|t| !excluded.contains(t) && !is_frame_term(t) && index.backend.doc_freq(t) <= half)
         .filter(|t| seen.insert(t.clone()))
         .collect()
 }
@@ -455,10 +452,11 @@ pub fn unknown_words(index: &Index, index_terms: &IndexTerms, question: &str) ->
 /// shorter one only as a term: "Rundfunk" is no "rund" + "Funk" of "Mobilfunk"), or the
 /// same for the singular of a Latin plural ([`latin_singulars`]).
 pub fn documents_use(index: &Index, index_terms: &IndexTerms, word: &str) -> bool {
-    let used =
-        |term: &str| index.backend.doc_freq(term) > 0 || !index_terms.compounds_of(term).is_empty();
+    let used = |term: &str| index.backend.doc_freq(term) > 0 || index_terms.has_compounds(term);
+    // One analyser for the many parts a split tries.
+    let analyser = std::cell::RefCell::new(analyzer());
     let known = |word: &str| {
-        let terms = analyze(word);
+        let terms = analyze_with(&mut analyser.borrow_mut(), word);
         !terms.is_empty() && terms.iter().all(|t| used(t))
     };
     let part_known = |part: &str| {

@@ -10,19 +10,24 @@
 use std::collections::HashSet;
 
 use crate::index::Index;
-use crate::index::lexical::{analyze, analyze_with, analyzer, in_compound, split_compound};
+use crate::index::lexical::{
+    MIN_COMPOUND_PART, analyze, analyze_with, analyzer, in_compound, split_compound,
+};
+use crate::retrieve::lexicon::capitalised;
 
 /// The analysed terms of the documents' passages, each once: what a word the documents
 /// use only inside compounds is looked up in ([`IndexTerms::compounds_of`]). Learned by
 /// the engine once per index, from the store's text (any backend).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexTerms {
-    /// The analysed terms, sorted.
+    /// The analysed terms, sorted; and each reversed, sorted: what
+    /// [`IndexTerms::has_compounds`] searches.
     terms: Vec<String>,
+    reversed_terms: Vec<String>,
     /// The passages' words as written, in lower case, sorted; and each reversed, sorted:
     /// what [`IndexTerms::begins_or_ends_a_word`] searches.
     words: Vec<String>,
-    reversed: Vec<String>,
+    reversed_words: Vec<String>,
 }
 
 impl IndexTerms {
@@ -45,16 +50,13 @@ impl IndexTerms {
                     .map(str::to_lowercase),
             );
         }
-        let mut terms: Vec<String> = seen.into_iter().collect();
-        terms.sort();
-        let mut reversed: Vec<String> = words.iter().map(|w| w.chars().rev().collect()).collect();
-        reversed.sort();
-        let mut words: Vec<String> = words.into_iter().collect();
-        words.sort();
+        let (terms, reversed_terms) = sorted_and_reversed(seen);
+        let (words, reversed_words) = sorted_and_reversed(words);
         IndexTerms {
             terms,
+            reversed_terms,
             words,
-            reversed,
+            reversed_words,
         }
     }
 
@@ -69,19 +71,45 @@ impl IndexTerms {
             .collect()
     }
 
+    /// True when [`IndexTerms::compounds_of`] `term` is not empty, found by searching the
+    /// sorted terms rather than by reading them all (a question's words are looked up
+    /// many times over when they are split into parts).
+    pub fn has_compounds(&self, term: &str) -> bool {
+        if term.chars().count() < MIN_COMPOUND_PART {
+            return false;
+        }
+        let reversed: String = term.chars().rev().collect();
+        starting(&self.terms, term).any(|w| in_compound(w, term))
+            || starting(&self.reversed_terms, &reversed).any(|w| w.len() > reversed.len())
+    }
+
     /// True when a word of the passages, as written, is `word` or begins or ends with it
     /// (lower case): "fach" begins "Fachkräfte", "steuer" "Steuerfestsetzung". Unlike
     /// analysed terms this does not take "Wetter" (`wett`) for the start of
     /// "Wettbewerb".
     pub fn begins_or_ends_a_word(&self, word: &str) -> bool {
         let word = word.to_lowercase();
-        let starts = |sorted: &[String], prefix: &str| {
-            let at = sorted.partition_point(|w| w.as_str() < prefix);
-            sorted.get(at).is_some_and(|w| w.starts_with(prefix))
-        };
         let reversed: String = word.chars().rev().collect();
-        starts(&self.words, &word) || starts(&self.reversed, &reversed)
+        starting(&self.words, &word).next().is_some()
+            || starting(&self.reversed_words, &reversed).next().is_some()
     }
+}
+
+/// `items` sorted, and each reversed, sorted.
+fn sorted_and_reversed(items: HashSet<String>) -> (Vec<String>, Vec<String>) {
+    let mut reversed: Vec<String> = items.iter().map(|w| w.chars().rev().collect()).collect();
+    reversed.sort();
+    let mut items: Vec<String> = items.into_iter().collect();
+    items.sort();
+    (items, reversed)
+}
+
+/// The strings of `sorted` that begin with `prefix`.
+fn starting<'a>(sorted: &'a [String], prefix: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+    let at = sorted.partition_point(|w| w.as_str() < prefix);
+    sorted[at..]
+        .iter()
+        .take_while(move |w| w.starts_with(prefix))
 }
 
 /// `text` with each capitalised word the documents do not use, but whose parts they
@@ -109,7 +137,7 @@ pub fn split_unknown_compounds(index: &Index, text: &str) -> (String, Vec<Vec<St
             .flatten();
         match parts {
             Some(parts) => {
-                let capitalised: Vec<String> = parts.iter().map(|p| capitalise(p)).collect();
+                let capitalised: Vec<String> = parts.iter().map(|p| capitalised(p)).collect();
                 out.push_str(&capitalised.join(" "));
                 compounds.push(parts);
             }
@@ -119,13 +147,6 @@ pub fn split_unknown_compounds(index: &Index, text: &str) -> (String, Vec<Vec<St
     }
     out.push_str(rest);
     (out, compounds)
-}
-
-fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 #[cfg(test)]
@@ -147,11 +168,27 @@ mod tests {
         assert!(!terms.begins_or_ends_a_word("Bibliothek"));
         // Terms are analysed: "Haftung" is the first part of `haftungsfrag`.
         assert_eq!(terms.compounds_of("haftung"), ["haftungsfrag"]);
+        // The search agrees with the scan.
+        for term in [
+            "haftung",
+            "frag",
+            "fachkraft",
+            "kraft",
+            "klinik",
+            "unikliniken",
+            "wett",
+        ] {
+            assert_eq!(
+                terms.has_compounds(term),
+                !terms.compounds_of(term).is_empty(),
+                "{term}"
+            );
+        }
     }
 
     #[test]
     fn capitalises_the_first_letter() {
-        assert_eq!(capitalise("überschwemmung"), "Überschwemmung");
-        assert_eq!(capitalise(""), "");
+        assert_eq!(capitalised("überschwemmung"), "Überschwemmung");
+        assert_eq!(capitalised(""), "");
     }
 }

@@ -338,11 +338,11 @@ fn english_key(synonym: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
-/// `text` without `{…}`, `[…]`, `(…)`, `<…>` and `/…/` (Ding's gender, region, usage,
-/// spelling and abbreviation notes).
 /// The placeholders Ding writes for a verb's object ("to consume sth.").
 const OBJECTS: &[&str] = &["sth.", "sb.", "sth", "sb"];
 
+/// `text` without `{…}`, `[…]`, `(…)`, `<…>` and `/…/` (Ding's gender, region, usage,
+/// spelling and abbreviation notes).
 fn without_annotations(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut close: Option<char> = None;

@@ -174,12 +174,11 @@ impl Spelling {
 
     /// `question` with each word as the documents write it (see the module). Hyphenated
     /// words are taken whole, else part by part ("ki-verordnung" → "KI-Verordnung").
-    /// A question written all in lower case (after its first word, acronyms aside)
-    /// also takes upper
-    /// case for the words that are nouns by their form ([`Spelling::is_noun`]) but too rare in the
-    /// documents to tell; in a question that writes its nouns in upper case, a
-    /// lower-case word is a verb or an adjective ("sprechen" stays, though "das
-    /// Sprechen" is a noun too).
+    /// A question written all in lower case (after its first word, acronyms aside) also
+    /// takes upper case for the words that are nouns by their form
+    /// ([`Spelling::is_noun`]) but too rare in the documents to tell; in a question that
+    /// writes its nouns in upper case, a lower-case word is a verb or an adjective
+    /// ("sprechen" stays, though "das Sprechen" is a noun too).
     pub fn restore<'a, 'd>(
         &self,
         question: &'a str,
@@ -335,11 +334,11 @@ fn starts_upper(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// `word` with "ä", "ö", "ü", "ß" written as "ae", "oe", "ue", "ss".
 /// Most "ae", "oe", "ue" in a word [`Spelling::inflected_umlauts`] tries to read as
 /// umlauts (every choice of them is tried).
 const MAX_UMLAUTS: usize = 3;
 
+/// `word` with "ä", "ö", "ü", "ß" written as "ae", "oe", "ue", "ss".
 fn transliterated(word: &str) -> String {
     word.replace('ä', "ae")
         .replace('ö', "oe")
