@@ -60,8 +60,19 @@ pub struct Queries {
     /// The question's words for something the documents never use
     /// ([`answer::Evidence::unknown`]).
     pub unknown: Vec<String>,
-    /// What the full-text ranking searches; `None` for the question as it is.
+    /// What the full-text ranking searches; `None` for the search text as it is
+    /// ([`Engine::search_text`]).
     pub lexical: Option<String>,
+}
+
+/// What [`Engine::retrieve`] finds for a request.
+pub struct Retrieved {
+    /// The ranked passages, with the filters applied and the timings.
+    pub outcome: retrieve::SearchOutcome,
+    /// The queries the question was searched by.
+    pub queries: Queries,
+    /// The search text's vector.
+    pub vector: Vec<f32>,
 }
 
 impl Engine {
@@ -202,14 +213,47 @@ impl Engine {
         let t = Instant::now();
         let asked = &req.query;
         let req = &self.spelled_request(req);
-        let lexical = self.lexical_query(&req.query)?;
-        let outcome = retrieve::search(&self.index, &self.embedder, req, lexical.as_deref())?;
+        let Retrieved { outcome, .. } = self.retrieve(req)?;
         Ok(SearchResponse::new(
             &self.index,
             asked,
             &outcome,
             t.elapsed().as_secs_f64() * 1000.0,
         ))
+    }
+
+    /// The ranked passages for a request already spelled as the documents spell it
+    /// ([`Engine::spelled_request`]): filters from the whole question, the search by
+    /// its [`Engine::search_text`] and [`Engine::queries`]; also the queries and the
+    /// search text's vector, which an answer and a comparison reuse.
+    pub fn retrieve(&self, req: &SearchRequest) -> Result<Retrieved, IndexError> {
+        let t = Instant::now();
+        let filters = retrieve::resolve_filters(req);
+        let text = self.search_text(&req.query);
+        let vector = self.embedder.embed_query(&text)?;
+        let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let ts = Instant::now();
+        let queries = self.queries(&req.query)?;
+        let hits = retrieve::search_with_vector(
+            &self.index,
+            &text,
+            &vector,
+            &filters,
+            req.k,
+            queries.lexical.as_deref(),
+        )?;
+        Ok(Retrieved {
+            outcome: retrieve::SearchOutcome {
+                hits,
+                filters,
+                timings: retrieve::Timings {
+                    embed_ms,
+                    search_ms: ts.elapsed().as_secs_f64() * 1000.0,
+                },
+            },
+            queries,
+            vector,
+        })
     }
 
     /// An extractive answer with citations. A question across the states ("Welche
@@ -225,31 +269,16 @@ impl Engine {
         let t = Instant::now();
         let asked = &req.query;
         let req = &self.spelled_request(req);
-        let filters = retrieve::resolve_filters(req);
-        let qv = self.embedder.embed_query(&req.query)?;
-        let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
-        let ts = Instant::now();
-        let Queries {
-            translated,
-            unknown,
-            lexical,
-        } = self.queries(&req.query)?;
-        let hits = retrieve::search_with_vector(
-            &self.index,
-            &req.query,
-            &qv,
-            &filters,
-            req.k,
-            lexical.as_deref(),
-        )?;
-        let outcome = retrieve::SearchOutcome {
-            hits,
-            filters,
-            timings: retrieve::Timings {
-                embed_ms,
-                search_ms: ts.elapsed().as_secs_f64() * 1000.0,
-            },
-        };
+        let Retrieved {
+            outcome,
+            queries:
+                Queries {
+                    translated,
+                    unknown,
+                    ..
+                },
+            vector: qv,
+        } = self.retrieve(req)?;
         let across = (req.states.is_empty() && req.docs.is_empty())
             .then(|| retrieve::cross_state(&req.query))
             .flatten();
@@ -277,7 +306,7 @@ impl Engine {
             asked,
             &comparison,
             TimingsJson {
-                embed: embed_ms,
+                embed: outcome.timings.embed_ms,
                 search: tc.elapsed().as_secs_f64() * 1000.0,
                 total: 0.0,
                 llm: 0.0,
@@ -322,7 +351,7 @@ impl Engine {
         let t = Instant::now();
         let asked = topic;
         let topic = &*self.spelled(topic);
-        let qv = self.embedder.embed_query(topic)?;
+        let qv = self.embedder.embed_query(&self.search_text(topic))?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
         let subject = retrieve::cross_state(topic).map_or_else(|| topic.to_string(), |c| c.topic);
@@ -399,25 +428,44 @@ impl Engine {
         )
     }
 
-    /// What the full-text ranking searches for `question`: an English question's
-    /// German terms ([`Engine::translated_query`]), a German question widened by the
-    /// documents' own other words for its words ([`Engine::widened_query`]); `None`
-    /// for the question as it is.
+    /// What the full-text ranking searches for `question` ([`Queries::lexical`]): its
+    /// [`Engine::search_text`], as an English question's German terms, or a German
+    /// question widened by the documents' own other words for its words
+    /// ([`Engine::widened_query`]); `None` for the search text as it is.
     pub fn lexical_query(&self, question: &str) -> Result<Option<String>, EmbedError> {
-        Ok(match self.translated_query(question)? {
-            Some(t) => Some(t),
-            None => self.widened_query(question),
-        })
+        Ok(self.queries(question)?.lexical)
+    }
+
+    /// What a search ranks `question` by: the question without the words that say where
+    /// its answer is written ("laut der sächsischen KI-Strategie", "according to the AI
+    /// strategy", [`retrieve::source::without_sources`]), which would rank the passages
+    /// about the source itself first; a question with no such words as it is. So is a
+    /// question across the states: the reports it names ("in ihren Berichten …") are
+    /// where each state's answer is written, and ranked without them the search cited
+    /// fewer of the states' passages. Filters are still detected from the whole
+    /// question.
+    pub fn search_text<'a>(&self, question: &'a str) -> Cow<'a, str> {
+        if retrieve::cross_state(question).is_some() {
+            return Cow::Borrowed(question);
+        }
+        let english = retrieve::looks_english(question);
+        let named = self.named_documents(question);
+        match retrieve::source::without_sources(question, english, &named.words) {
+            Some(text) => Cow::Owned(text),
+            None => Cow::Borrowed(question),
+        }
     }
 
     /// An English question's German terms ([`Engine::translated_query`]), its words for
     /// something the documents never use ([`answer::Evidence::unknown`]) and what the
-    /// full-text ranking searches ([`Engine::lexical_query`]), worked out once.
+    /// full-text ranking searches ([`Engine::lexical_query`]), worked out once from its
+    /// [`Engine::search_text`].
     pub fn queries(&self, question: &str) -> Result<Queries, EmbedError> {
-        let (translated, unknown) = match self.translations(question)? {
+        let text = self.search_text(question);
+        let (translated, unknown) = match self.translations(&text)? {
             Some(translations) => (
                 Some(Self::translated_terms(&translations)),
-                self.untranslated_words(question, &translations),
+                self.untranslated_words(&text, &translations),
             ),
             None if retrieve::looks_english(question) => (None, Vec::new()),
             None => (
@@ -427,7 +475,7 @@ impl Engine {
         };
         let lexical = match &translated {
             Some(t) => Some(t.clone()),
-            None => self.widened_query(question),
+            None => self.widened_query(&text),
         };
         Ok(Queries {
             translated,

@@ -283,12 +283,16 @@ pub fn run(
             docs: Vec::new(),
             k: 10.max(ask_k),
         };
-        let crate::engine::Queries {
-            translated,
-            unknown,
-            lexical,
-        } = engine.queries(&req.query)?;
-        let outcome = retrieve::search(&engine.index, &engine.embedder, &req, lexical.as_deref())?;
+        let crate::engine::Retrieved {
+            outcome,
+            queries:
+                crate::engine::Queries {
+                    translated,
+                    unknown,
+                    ..
+                },
+            vector,
+        } = engine.retrieve(&req)?;
         let store = &engine.index.store;
         let mut first_rank = None;
         let mut within_budget = false;
@@ -344,8 +348,7 @@ pub fn run(
             let topic = across
                 .as_ref()
                 .map_or_else(|| question.to_string(), |c| c.topic.clone());
-            let qv = engine.embedder.embed_query(question)?;
-            let cmp = engine.comparison(question, &topic, &qv, judge)?;
+            let cmp = engine.comparison(question, &topic, &vector, judge)?;
             judge_failures += cmp.judged.as_ref().map_or(0, |j| j.failed);
             if item.kind == "compare" {
                 r.cross_state_detected = Some(across.is_some());

@@ -185,11 +185,7 @@ fn holds(sentence: &str, kind: Wanted) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let year = |w: &str| {
-        w.len() == 4
-            && (w.starts_with("19") || w.starts_with("20"))
-            && w.chars().all(|c| c.is_ascii_digit())
-    };
+    let year = is_year;
     match kind {
         // A year answers "when", not "how many".
         Wanted::Quantity => words.iter().any(|w| {
@@ -223,14 +219,76 @@ fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
     if key.is_empty() {
         return Some(false);
     }
+    let counted = counted_noun(question);
     Some(hits.iter().take(ANSWER_PASSAGES).any(|h| {
         let text = index.store.chunk_text(h.chunk);
         sentence::split(text).into_iter().any(|r| {
             let s = &text[r];
-            let terms: HashSet<String> = analyze(s).into_iter().collect();
-            holds(s, kind) && key.iter().any(|t| terms.contains(t))
+            match &counted {
+                Some(noun) => counts(s, noun),
+                None => {
+                    let terms: HashSet<String> = analyze(s).into_iter().collect();
+                    holds(s, kind) && key.iter().any(|t| terms.contains(t))
+                }
+            }
         })
     }))
+}
+
+/// The analysed noun a German "Wie viele …" question counts: the first capitalised word
+/// after it, adjectives skipped, by its last part ("Wie viele neue KI-Professuren" →
+/// `professur`).
+fn counted_noun(question: &str) -> Option<String> {
+    let words: Vec<&str> = question.split_whitespace().collect();
+    let at = words.windows(2).position(|w| {
+        w[0].eq_ignore_ascii_case("wie") && w[1].trim_end_matches([',', '?']) == "viele"
+    })?;
+    let noun = words[at + 2..]
+        .iter()
+        .take(MAX_COUNT_GAP + 1)
+        .find(|w| w.chars().next().is_some_and(char::is_uppercase))?;
+    let head = noun.rsplit(['-', '‐']).next().unwrap_or(noun);
+    analyze(head).pop()
+}
+
+/// Most words between a number and the noun it counts ("22 % aller *Lehrkräfte*",
+/// "100 neue *Professuren*").
+const MAX_COUNT_GAP: usize = 2;
+
+/// True when `sentence` has a number (not a year) followed within [`MAX_COUNT_GAP`]
+/// words by a word that holds the analysed `noun`: "Mit über 350 Mitgliedern ist
+/// Silicon Saxony …" counts members; "die vier Antragspartner – TU Chemnitz, Professur
+/// Fabrikplanung …" counts no professorships.
+fn counts(sentence: &str, noun: &str) -> bool {
+    let words: Vec<String> = sentence
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let number = |w: &str| {
+        (w.chars().all(|c| c.is_ascii_digit()) && !is_year(w)) || NUMBER_WORDS.contains(&w)
+    };
+    // The first parts of a list of compounds and the words joining them are no gap:
+    // "100 Entwicklungs-, Kooperations- oder sonstige Projekte".
+    let joins = |w: &str| w.ends_with('-') || ["und", "oder", "sowie", "bzw"].contains(&w);
+    words.iter().enumerate().any(|(i, w)| {
+        number(w)
+            && words[i + 1..]
+                .iter()
+                .filter(|next| !joins(next))
+                .take(MAX_COUNT_GAP + 1)
+                .any(|next| {
+                    let terms: HashSet<String> = analyze(next).into_iter().collect();
+                    holds_term(&terms, noun)
+                })
+    })
+}
+
+/// True for a four-digit year of the 20th or 21st century.
+fn is_year(w: &str) -> bool {
+    w.len() == 4
+        && (w.starts_with("19") || w.starts_with("20"))
+        && w.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Measures how well the top hits cover the question. Term coverage weighs each
@@ -695,5 +753,32 @@ mod tests {
             "Der Rechner wurde im Frühjahr 2023 errichtet.",
             Wanted::Time
         ));
+    }
+
+    #[test]
+    fn how_many_needs_a_number_before_the_counted_noun() {
+        let noun = counted_noun("Wie viele neue KI-Professuren will Sachsen schaffen?");
+        assert_eq!(noun, analyze("Professuren").pop());
+        let noun = noun.expect("a counted noun");
+        assert!(!counts(
+            "Somit können sich die vier Antragspartner – TU Chemnitz, Professur \
+             Fabrikplanung – für das EU Programm bewerben.",
+            &noun
+        ));
+        assert!(counts("Bayern schafft 100 neue KI-Professuren.", &noun));
+        // A year counts nothing.
+        assert!(!counts("Seit 2023 gibt es Professuren für KI.", &noun));
+        let members = counted_noun("Wie viele Mitglieder hat Silicon Saxony?").expect("noun");
+        assert!(counts(
+            "Mit über 350 Mitgliedern ist der Verein das größte Netzwerk.",
+            &members
+        ));
+        // First parts of listed compounds are no gap.
+        let projects = counted_noun("und wie viele Projekte sollen entstehen?").expect("noun");
+        assert!(counts(
+            "landesweit mindestens 100 Entwicklungs-, Kooperations- oder sonstige Projekte",
+            &projects
+        ));
+        assert_eq!(counted_noun("Wie viel Geld gibt Hamburg aus?"), None);
     }
 }

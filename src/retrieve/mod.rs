@@ -7,6 +7,7 @@ pub mod english;
 pub mod fuse;
 pub mod lexicon;
 pub mod query;
+pub mod source;
 pub mod spelling;
 pub mod thesaurus;
 

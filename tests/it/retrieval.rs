@@ -162,6 +162,32 @@ fn an_english_question_finds_the_german_passage() {
 }
 
 #[test]
+fn a_question_naming_its_source_is_ranked_by_its_topic() {
+    // "laut KI-Strategie" and "nennt die sächsische KI-Strategie" say where to look;
+    // ranked by them, the strategy's summary and how it was drawn up came first.
+    let mut engine = util::engine();
+    for question in [
+        "Was plant Sachsen laut KI-Strategie für die Lehrerbildung?",
+        "Welche Förderprogramme nennt die sächsische KI-Strategie für Unternehmen?",
+    ] {
+        let res = search(&mut engine, &request(question));
+        assert_eq!(res.filters.states, vec!["SN".to_string()], "{question}");
+        let about_the_strategy: Vec<&str> = res
+            .hits
+            .iter()
+            .take(3)
+            .map(|h| h.passage.section.as_str())
+            .filter(|s| s.contains("Executive Summary") || s.starts_with("Arbeitsprozess"))
+            .collect();
+        assert!(
+            about_the_strategy.is_empty(),
+            "{question}: the top 3 are on the topic, not on the strategy itself: {:#?}",
+            res.hits
+        );
+    }
+}
+
+#[test]
 fn naming_bayern_in_the_question_searches_only_bavaria() {
     let mut engine = util::engine();
     let res = ask(
