@@ -1096,9 +1096,11 @@ const MAX_EXEMPLIFIED_WORDS: usize = 3;
 /// the noun's words (up to [`MAX_EXEMPLIFIED_WORDS`], no comma between them and the
 /// marker) together with the examples, then each example, as [`alternatives`] reads
 /// them, or the one word after the marker. The noun alone is no reading: "Risiken wie
-/// Hacking" asks for risks of that kind, and "Chancen und Risiken" is none. An example
-/// after a comma ("…, etwa in Projekten") says how, not of which noun, and stays as it
-/// was.
+/// Hacking" asks for risks of that kind, and "Chancen und Risiken" is none. After a
+/// comma, examples that open with a noun ("richten Fachveranstaltungen aus, etwa
+/// Kongresse oder Foren") illustrate the clause's last noun ([`clause_noun`]), which is
+/// then a reading alone, each example another; an example with a preposition ("…, etwa
+/// in Projekten") says how, not of which noun, and stays as it was.
 fn exemplified(words: &[&str], groups: &[Vec<Range<usize>>]) -> Vec<Vec<Range<usize>>> {
     let content = |i: usize| !analyze(words[i]).is_empty() && !words[i].ends_with([',', ';']);
     let mut out = Vec::new();
@@ -1106,9 +1108,6 @@ fn exemplified(words: &[&str], groups: &[Vec<Range<usize>>]) -> Vec<Vec<Range<us
         let mut start = marker;
         while start > 0 && marker - start < MAX_EXEMPLIFIED_WORDS && content(start - 1) {
             start -= 1;
-        }
-        if start == marker {
-            continue;
         }
         let mut from = first;
         while from < words.len() && analyze(words[from]).is_empty() {
@@ -1124,12 +1123,51 @@ fn exemplified(words: &[&str], groups: &[Vec<Range<usize>>]) -> Vec<Vec<Range<us
             Some(group) => group.clone(),
             None => std::iter::once(from..from + 1).collect(),
         };
+        if start == marker {
+            // After a comma, examples that are nouns themselves ("richten
+            // Fachveranstaltungen aus, etwa Kongresse, Konferenzen oder Foren") stand for
+            // the clause's last noun, which is a reading on its own: they only
+            // illustrate it. Examples with a preposition ("…, etwa in Projekten") say
+            // how, and stay as they were.
+            let Some(noun) = clause_noun(words, marker).filter(|_| is_noun(words[first])) else {
+                continue;
+            };
+            out.push(std::iter::once(noun..noun + 1).chain(examples).collect());
+            continue;
+        }
         // The noun with its examples is one reading, as before; each example another.
         let end = examples.last().map_or(marker, |r| r.end);
         let group: Vec<Range<usize>> = std::iter::once(start..end).chain(examples).collect();
         out.push(group);
     }
     out
+}
+
+/// True when `word` is written as a German noun: capitalised, and no acronym ("KI").
+fn is_noun(word: &str) -> bool {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.first().is_some_and(|c| c.is_uppercase()) && letters.iter().any(|c| c.is_lowercase())
+}
+
+/// The position of the last noun ([`is_noun`]) of the clause that ends with a comma right
+/// before the example marker at `marker`; not its first word (a question word or a
+/// verb), and not a word for the states.
+fn clause_noun(words: &[&str], marker: usize) -> Option<usize> {
+    let end = marker.checked_sub(1)?;
+    if !words[end].ends_with(',') {
+        return None;
+    }
+    (1..=end)
+        .rev()
+        .take_while(|&i| i == end || !words[i].ends_with([',', ';']))
+        .find(|&i| {
+            let bare = words[i]
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            is_noun(words[i])
+                && !analyze(words[i]).is_empty()
+                && !crate::retrieve::query::is_state_word(&bare)
+        })
 }
 
 /// [`alternatives`] of `words`, where an example list of a noun ([`exemplified`])
@@ -1773,10 +1811,22 @@ mod tests {
             reading_spans("Welche Länder setzen auf große Sprachmodelle wie LLaMA?"),
             [["große Sprachmodelle wie LLaMA?", "LLaMA?"]]
         );
-        // After a comma an example says how, not of which noun: no reading.
+        // After a comma an example with a preposition says how, not of which noun: no
+        // reading.
         assert_eq!(
             reading_spans("Welche Länder kooperieren, etwa in Projekten oder Zentren?"),
             [["Projekten", "Zentren?"]]
+        );
+        // Examples that are nouns stand for the clause's last noun, which is a reading
+        // on its own (not "KI", not "Länder").
+        assert_eq!(
+            reading_spans(
+                "Welche Länder richten Fachveranstaltungen zu KI aus, etwa Kongresse oder Foren?"
+            ),
+            [["Fachveranstaltungen", "Kongresse", "Foren?"]]
+        );
+        assert!(
+            reading_spans("Welche Länder fördern KI-Projekte, etwa durch Zuschüsse?").is_empty()
         );
         // "Wie" opening the question introduces no example.
         assert!(reading_spans("Wie fördern die Länder KI?").is_empty());

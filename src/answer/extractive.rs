@@ -24,7 +24,8 @@ const ANSWER_PASSAGES: usize = 4;
 /// off-topic questions (see the README); English questions over German text are judged
 /// by similarity alone, because their words rarely occur in the documents. A question
 /// after a number or a date is also abstained on when no sentence of the best passages
-/// holds one next to the question's key terms. A German question is also abstained on
+/// holds one next to the question's key terms ("Wie viele X": a number before X,
+/// [`counts`]). A German question is also abstained on
 /// when the best passages do not hold its *focus*: the IDF-weighted share of its
 /// specific nouns (see [`focus_terms`]) that the passages hold, as a word, as part of a
 /// compound, or part by part ([`supports`]), is below

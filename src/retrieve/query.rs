@@ -279,6 +279,12 @@ const STATE_WORDS: &[&str] = &[
     "states",
 ];
 
+/// True when the lower-case `word` is a word for "states" ("Länder", "Bundesländern",
+/// "states").
+pub fn is_state_word(word: &str) -> bool {
+    STATE_WORDS.contains(&word)
+}
+
 /// Words before a state word that make it ask across states: "welche Länder", "die
 /// Länder", "alle Bundesländer", "which states", "the states".
 const ACROSS: &[&str] = &[
