@@ -54,10 +54,11 @@ fi
 echo "== abstention on tests/fixtures/abstain.jsonl"
 target/release/belegt eval --file tests/fixtures/abstain.jsonl \
   --require 'abstention>=0.9' --require 'false_abstention<=0.0'
-# The same questions in English (stop 31): 0.42 abstention (0.15 before), none false.
+# The same questions in English (stop 32): 0.52 abstention (0.41 before "how many" was
+# checked in English, 0.15 before stop 31), none false.
 echo "== abstention on tests/fixtures/abstain-en.jsonl"
 target/release/belegt eval --file tests/fixtures/abstain-en.jsonl \
-  --require 'abstention>=0.35' --require 'false_abstention<=0.0'
+  --require 'abstention>=0.45' --require 'false_abstention<=0.0'
 
 # Comparison questions on topics the dev set does not ask, with every qualifying state
 # found by reading the documents (written by a helper that never ran belegt; two have

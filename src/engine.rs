@@ -63,6 +63,10 @@ pub struct Queries {
     /// What the full-text ranking searches; `None` for the search text as it is
     /// ([`Engine::search_text`]).
     pub lexical: Option<String>,
+    /// For an English "how many" question, the German terms of the noun it counts
+    /// ([`answer::extractive::counted_english_words`] translated; terms in most passages,
+    /// such as `KI`, left out).
+    pub counted: Option<Vec<String>>,
 }
 
 /// What [`Engine::retrieve`] finds for a request.
@@ -275,6 +279,7 @@ impl Engine {
                 Queries {
                     translated,
                     unknown,
+                    counted,
                     ..
                 },
             vector: qv,
@@ -288,6 +293,7 @@ impl Engine {
                 &req.query,
                 translated.as_deref(),
                 &unknown,
+                counted.as_deref(),
                 &outcome.hits,
                 &self.config.abstain,
             );
@@ -462,15 +468,17 @@ impl Engine {
     /// [`Engine::search_text`].
     pub fn queries(&self, question: &str) -> Result<Queries, EmbedError> {
         let text = self.search_text(question);
-        let (translated, unknown) = match self.translations(&text)? {
+        let (translated, unknown, counted) = match self.translations(&text)? {
             Some(translations) => (
                 Some(Self::translated_terms(&translations)),
                 self.untranslated_words(&text, &translations),
+                self.counted_terms(&text, &translations),
             ),
-            None if retrieve::looks_english(question) => (None, Vec::new()),
+            None if retrieve::looks_english(question) => (None, Vec::new(), None),
             None => (
                 None,
                 answer::extractive::unknown_words(&self.index, self.index_terms(), question),
+                None,
             ),
         };
         let lexical = match &translated {
@@ -481,7 +489,28 @@ impl Engine {
             translated,
             unknown,
             lexical,
+            counted,
         })
+    }
+
+    /// [`Queries::counted`]: the German terms the words of an English "how many"
+    /// question's noun phrase translate to; `None` when it asks no "how many" or none of
+    /// them translates.
+    fn counted_terms(&self, question: &str, translations: &[Translation]) -> Option<Vec<String>> {
+        let words = answer::extractive::counted_english_words(question);
+        let half = (self.index.store.chunks.len() / 2) as u64;
+        let terms: Vec<String> = translations
+            .iter()
+            .filter(|t| {
+                t.english
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| words.contains(&w.to_lowercase()))
+            })
+            .flat_map(|t| t.terms.iter())
+            .filter(|term| self.index.backend.doc_freq(term) <= half)
+            .cloned()
+            .collect();
+        (!terms.is_empty()).then_some(terms)
     }
 
     /// A German question with what the documents write for its words besides them: the

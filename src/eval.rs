@@ -289,6 +289,7 @@ pub fn run(
                 crate::engine::Queries {
                     translated,
                     unknown,
+                    counted,
                     ..
                 },
             vector,
@@ -312,12 +313,13 @@ pub fn run(
         }
         // `ask` with k passages cites the first k hits of the same ranking.
         let cited = &outcome.hits[..ask_k.min(outcome.hits.len())];
-        let ev = answer::evidence(&engine.index, question, &unknown, cited);
+        let ev = answer::evidence(&engine.index, question, &unknown, counted.as_deref(), cited);
         let answer = answer::answer(
             &engine.index,
             question,
             translated.as_deref(),
             &unknown,
+            counted.as_deref(),
             cited,
             &engine.config.abstain,
         );

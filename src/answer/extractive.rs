@@ -202,9 +202,21 @@ fn holds(sentence: &str, kind: Wanted) -> bool {
 /// For German number and time questions: is there a sentence in the top passages with
 /// such a fact and one of the question's terms (that occur in the documents at all, state
 /// names aside)? English questions share too few words with the text to tell.
-fn fact_found(index: &Index, question: &str, hits: &[Hit]) -> Option<bool> {
+fn fact_found(
+    index: &Index,
+    question: &str,
+    counted: Option<&[String]>,
+    hits: &[Hit],
+) -> Option<bool> {
     if looks_english(question) {
-        return None;
+        // Only "how many", by the German terms of the noun it counts.
+        let terms = counted.filter(|t| !t.is_empty())?;
+        return Some(hits.iter().take(ANSWER_PASSAGES).any(|h| {
+            let text = index.store.chunk_text(h.chunk);
+            sentence::split(text)
+                .into_iter()
+                .any(|r| terms.iter().any(|t| counts(&text[r.clone()], t)))
+        }));
     }
     let kind = wanted(question)?;
     let state_terms: HashSet<String> = crate::retrieve::detect_states(question)
@@ -252,6 +264,46 @@ fn counted_noun(question: &str) -> Option<String> {
     analyze(head).pop()
 }
 
+/// The words of the noun phrase an English "how many" question counts, lower case: those
+/// after "how many" up to an auxiliary, a preposition or a comma, at most
+/// [`MAX_COUNTED_WORDS`] ("How many new AI professorships does Saxony …" → "new", "ai",
+/// "professorships"); empty for any other question.
+pub fn counted_english_words(question: &str) -> Vec<String> {
+    let words: Vec<&str> = question.split_whitespace().collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let Some(at) = words
+        .windows(2)
+        .position(|w| bare(w[0]) == "how" && bare(w[1]) == "many" && !w[1].ends_with(','))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for w in &words[at + 2..] {
+        let word = bare(w);
+        if word.is_empty() || ENDS_COUNTED.contains(&word.as_str()) {
+            break;
+        }
+        out.push(word);
+        if out.len() == MAX_COUNTED_WORDS || w.ends_with([',', '?', ';']) {
+            break;
+        }
+    }
+    out
+}
+
+/// Most words of the noun phrase an English "how many" question counts.
+const MAX_COUNTED_WORDS: usize = 3;
+
+/// Words that end the noun phrase after "how many".
+const ENDS_COUNTED: &[&str] = &[
+    "does", "do", "did", "has", "have", "had", "is", "are", "was", "were", "will", "would", "can",
+    "could", "should", "at", "in", "for", "of", "with", "on", "by", "from", "to", "work", "works",
+    "exist", "exists",
+];
+
 /// Most words between a number and the noun it counts ("22 % aller *Lehrkräfte*",
 /// "100 neue *Professuren*").
 const MAX_COUNT_GAP: usize = 2;
@@ -295,8 +347,15 @@ fn is_year(w: &str) -> bool {
 /// Measures how well the top hits cover the question. Term coverage weighs each
 /// question term by its rarity (IDF), so that `Länder` or `KI` count little and the
 /// words that carry the question count much.
-/// `unknown` is [`Evidence::unknown`].
-pub fn evidence(index: &Index, question: &str, unknown: &[String], hits: &[Hit]) -> Evidence {
+/// `unknown` is [`Evidence::unknown`]; `counted`, for an English "how many" question,
+/// the German terms of the noun it counts ([`counted_english_words`]).
+pub fn evidence(
+    index: &Index,
+    question: &str,
+    unknown: &[String],
+    counted: Option<&[String]>,
+    hits: &[Hit],
+) -> Evidence {
     let best_similarity = hits
         .iter()
         .filter_map(|h| h.dense_score)
@@ -347,7 +406,7 @@ pub fn evidence(index: &Index, question: &str, unknown: &[String], hits: &[Hit])
     Evidence {
         best_similarity,
         term_coverage: if total > 0.0 { covered / total } else { 0.0 },
-        fact_found: fact_found(index, question, hits),
+        fact_found: fact_found(index, question, counted, hits),
         focus_support,
         unknown: unknown.to_vec(),
     }
@@ -636,17 +695,18 @@ pub fn supports(words: &HashSet<String>, term: &str) -> bool {
 
 /// Builds the answer from the ranked hits. `translated` is an English question's German
 /// terms ([`crate::engine::Engine::translated_query`]): its sentences are picked by them
-/// too (whether to abstain is still decided on the question itself). `unknown` is
-/// [`Evidence::unknown`].
+/// too (whether to abstain is still decided on the question itself). `unknown` and
+/// `counted` are [`evidence`]'s.
 pub fn answer(
     index: &Index,
     question: &str,
     translated: Option<&str>,
     unknown: &[String],
+    counted: Option<&[String]>,
     hits: &[Hit],
     policy: &AbstainPolicy,
 ) -> Answer {
-    let ev = evidence(index, question, unknown, hits);
+    let ev = evidence(index, question, unknown, counted, hits);
     if hits.is_empty() || policy.abstains(question, &ev) {
         return Answer {
             text: ABSTAIN_TEXT.to_string(),
@@ -754,6 +814,19 @@ mod tests {
             "Der Rechner wurde im Frühjahr 2023 errichtet.",
             Wanted::Time
         ));
+    }
+
+    #[test]
+    fn an_english_how_many_counts_the_noun_phrase_after_it() {
+        assert_eq!(
+            counted_english_words("How many new AI professorships does Saxony want to create?"),
+            ["new", "ai", "professorships"]
+        );
+        assert_eq!(
+            counted_english_words("How many people work at the State Criminal Police Office?"),
+            ["people"]
+        );
+        assert!(counted_english_words("How much money does Hamburg provide?").is_empty());
     }
 
     #[test]

@@ -421,6 +421,31 @@ fn an_english_question_about_what_the_documents_never_name_abstains_and_says_so(
 }
 
 #[test]
+fn a_how_many_question_needs_a_number_before_what_it_counts() {
+    let mut engine = util::engine();
+    engine.lexicon().expect("the vocabulary");
+    // The passages found hold numbers and the words of the question, but no number of
+    // what it counts ("vier Antragspartner – TU Chemnitz, Professur …").
+    for question in [
+        "Wie viele neue KI-Professuren will Sachsen laut seiner KI-Strategie schaffen?",
+        "How many AI professorships does the Saxon AI strategy plan?",
+        "How many employees does Berlin's AI task force have?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(res.abstained, "{question:?} was answered: {}", res.answer);
+    }
+    // "Mit über 350 Mitgliedern ist der Silicon Saxony e. V. …"
+    for question in [
+        "Wie viele Mitglieder hat Silicon Saxony?",
+        "How many members does Silicon Saxony have?",
+    ] {
+        let res = ask(&mut engine, &request(question));
+        assert!(!res.abstained, "{question:?} abstained");
+        assert!(res.answer.contains("350"), "{question:?}: {}", res.answer);
+    }
+}
+
+#[test]
 fn a_loan_word_in_the_other_number_than_the_documents_write_is_answered() {
     let mut engine = util::engine();
     // The strategy writes of "das geplante Rechenzentrum der Universität Leipzig"; the
