@@ -1150,25 +1150,48 @@ fn is_noun(word: &str) -> bool {
 }
 
 /// The position of the last noun ([`is_noun`]) of the clause that ends with a comma right
-/// before the example marker at `marker`; not its first word (a question word or a
-/// verb), and not a word for the states.
+/// before the example marker at `marker`, when no preposition governs it: the object the
+/// examples are of ("richten größere *Fachveranstaltungen* zu KI aus, etwa Kongresse"),
+/// not a place or a purpose ("setzen KI in der Verwaltung ein, etwa Chatbots": the
+/// chatbots are AI, not administration, so there is none). Not the clause's first word
+/// (a question word or a verb), not a word for the states.
 fn clause_noun(words: &[&str], marker: usize) -> Option<usize> {
     let end = marker.checked_sub(1)?;
     if !words[end].ends_with(',') {
         return None;
     }
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    // A preposition among the lower-case words right before the noun.
+    let governed = |i: usize| {
+        (0..i)
+            .rev()
+            .take_while(|&j| !is_noun(words[j]) && !words[j].ends_with([',', ';']))
+            .take(MAX_PHRASE_WORDS)
+            .any(|j| PREPOSITIONS.contains(&preposition(&bare(words[j]))))
+    };
     (1..=end)
         .rev()
         .take_while(|&i| i == end || !words[i].ends_with([',', ';']))
         .find(|&i| {
-            let bare = words[i]
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
             is_noun(words[i])
                 && !analyze(words[i]).is_empty()
-                && !crate::retrieve::query::is_state_word(&bare)
+                && !crate::retrieve::query::is_state_word(&bare(words[i]))
         })
+        .filter(|&i| !governed(i))
 }
+
+/// Most lower-case words looked at before a noun for the preposition that governs it
+/// ("in *der neuen* Verwaltung").
+const MAX_PHRASE_WORDS: usize = 3;
+
+/// German prepositions (contracted forms as [`preposition`] reads them).
+const PREPOSITIONS: &[&str] = &[
+    "in", "an", "auf", "bei", "mit", "zu", "für", "von", "über", "unter", "durch", "aus", "nach",
+    "gegen", "um", "ohne", "vor", "hinter", "neben", "zwischen", "seit", "wegen", "trotz",
+];
 
 /// [`alternatives`] of `words`, where an example list of a noun ([`exemplified`])
 /// stands with that noun among its alternatives.
@@ -1827,6 +1850,11 @@ mod tests {
         );
         assert!(
             reading_spans("Welche Länder fördern KI-Projekte, etwa durch Zuschüsse?").is_empty()
+        );
+        // The examples are of the object, not of a place: "Verwaltung" stays a condition.
+        assert!(
+            reading_spans("Welche Länder setzen KI in der Verwaltung ein, etwa Chatbots?")
+                .is_empty()
         );
         // "Wie" opening the question introduces no example.
         assert!(reading_spans("Wie fördern die Länder KI?").is_empty());
