@@ -559,6 +559,19 @@ impl Engine {
                 added.extend(words.of(&term).iter().map(String::as_str));
             }
         }
+        // The parts of a compound the documents do not use, where they use the parts
+        // ("Hochwasserwarnungen": "Hochwasser", "Warnungen"); whole, it matches nothing.
+        // Not a document's name ("Digitalministerkonferenz"): its parts are no topic.
+        let named = self.named_documents(question);
+        let topical = retrieve::query::without_words(question, &named.words);
+        let (_, compounds) =
+            crate::retrieve::compound::split_unknown_compounds(&self.index, &topical);
+        let parts: Vec<&String> = compounds.iter().flatten().collect();
+        for part in parts {
+            if !added.contains(&part.as_str()) {
+                added.push(part);
+            }
+        }
         (!added.is_empty()).then(|| format!("{question} {}", added.join(" ")))
     }
 

@@ -360,7 +360,15 @@ pub fn evidence(
         .iter()
         .filter_map(|h| h.dense_score)
         .fold(0.0, f32::max);
-    let terms: HashSet<String> = analyze(question).into_iter().collect();
+    // For the term coverage, a German compound the documents do not use counts as its
+    // parts they do ("Hochwasserwarnungen": "Hochwasser", "Warnungen"), as the search
+    // looks for them; the focus below holds such a compound only part by part.
+    let split = if looks_english(question) {
+        question.to_string()
+    } else {
+        crate::retrieve::compound::split_unknown_compounds(index, question).0
+    };
+    let terms: HashSet<String> = analyze(&split).into_iter().collect();
     let found: HashSet<String> = hits
         .iter()
         .take(ANSWER_PASSAGES)
@@ -653,6 +661,11 @@ use crate::index::lexical::{MIN_HEAD, in_compound, split_compound};
 /// Shortest modifier when a compound term is matched part by part.
 const MIN_MODIFIER: usize = 3;
 
+/// Most letters a word of the text may have after a compound's head and still be that
+/// head alone: the suffix the analyser keeps on the word alone (`warnung`) but strips
+/// from the compound (`hochwasserwarn`); "gleichzeitig" is no "Gleichheit".
+const MAX_SUFFIX: usize = 3;
+
 /// True when the analysed words of a text hold `term`: as a word, or (for a term of at
 /// least [`MIN_COMPOUND_PART`] letters) as the head or the first part of a German
 /// compound (`Zentren` in `Exzellenzzentren`, `Polizei` in `Polizeipräsidium`). A first
@@ -686,8 +699,19 @@ pub fn supports(words: &HashSet<String>, term: &str) -> bool {
                 .iter()
                 .any(|w| w.len() > head.len() && (w.ends_with(head) || w.starts_with(head)));
         let stem = modifier.strip_suffix('s').unwrap_or(modifier);
+        // With the head a word of the text, or one with a suffix of a few letters more
+        // (`warn` of the compound, `warnung` alone), also the modifier as the analyser
+        // writes it alone ("Hochwasserwarnungen" by "Warnung vor drohendem Hochwasser":
+        // `hochwass`).
+        let head_a_word = words
+            .iter()
+            .any(|w| w.starts_with(head) && w.len() - head.len() <= MAX_SUFFIX);
+        let analysed = head_a_word
+            .then(|| analyze(modifier).pop())
+            .flatten()
+            .unwrap_or_default();
         head_held
-            && [modifier, stem]
+            && [modifier, stem, analysed.as_str()]
                 .iter()
                 .any(|m| m.chars().count() >= MIN_MODIFIER && begins(m))
     })
@@ -714,7 +738,13 @@ pub fn answer(
             unknown_words: ev.unknown,
         };
     }
-    let terms: HashSet<String> = analyze(question)
+    // As the evidence reads it: a compound the documents do not use by its parts.
+    let split = if looks_english(question) {
+        question.to_string()
+    } else {
+        crate::retrieve::compound::split_unknown_compounds(index, question).0
+    };
+    let terms: HashSet<String> = analyze(&split)
         .into_iter()
         .chain(translated.map(analyze).unwrap_or_default())
         .collect();
@@ -786,6 +816,19 @@ mod tests {
         assert!(supports(&words(&["museum"]), "mus"));
         assert!(!supports(&words(&["verwalt", "kianwend"]), "steuerverwalt"));
         assert!(!supports(&words(&["supercomput"]), "grafikprozessor"));
+        // The modifier as the analyser writes it alone, when the head is a word:
+        // "Warnung vor drohendem Hochwasser" supports "Hochwasserwarnungen".
+        let flood_warning = analyze("Hochwasserwarnungen").pop().expect("a term");
+        let text: HashSet<String> = analyze("der Warnung vor drohendem Hochwasser")
+            .into_iter()
+            .collect();
+        assert!(supports(&text, &flood_warning));
+        // "Chancen" and "gleichzeitig" are no "Chancengleichheit".
+        let equal_chances = analyze("Chancengleichheit").pop().expect("a term");
+        let text: HashSet<String> = analyze("viele Chancen, gleichzeitig Risiken")
+            .into_iter()
+            .collect();
+        assert!(!supports(&text, &equal_chances));
     }
 
     #[test]

@@ -421,6 +421,26 @@ fn an_english_question_about_what_the_documents_never_name_abstains_and_says_so(
 }
 
 #[test]
+fn a_compound_the_documents_never_write_is_searched_by_its_parts() {
+    // Hesse writes of "der Warnung vor drohendem Hochwasser", never of
+    // "Hochwasserwarnungen": searched whole, the question matched nothing and abstained.
+    let mut engine = util::engine();
+    let res = ask(
+        &mut engine,
+        &request("Wie wird KI für Hochwasserwarnungen genutzt?"),
+    );
+    assert!(!res.abstained, "abstained");
+    assert!(
+        res.citations
+            .first()
+            .is_some_and(|c| c.text.contains("Hochwasser")),
+        "the first passage is on floods: {:#?}",
+        res.citations
+    );
+    assert!(res.answer.contains("Hochwasser"), "{}", res.answer);
+}
+
+#[test]
 fn a_how_many_question_needs_a_number_before_what_it_counts() {
     let mut engine = util::engine();
     engine.lexicon().expect("the vocabulary");
