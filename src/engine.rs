@@ -237,7 +237,7 @@ impl Engine {
         let vector = self.embedder.embed_query(&text)?;
         let embed_ms = t.elapsed().as_secs_f64() * 1000.0;
         let ts = Instant::now();
-        let queries = self.queries(&req.query)?;
+        let queries = self.queries_for(&req.query, &text)?;
         let hits = retrieve::search_with_vector(
             &self.index,
             &text,
@@ -467,12 +467,17 @@ impl Engine {
     /// full-text ranking searches ([`Engine::lexical_query`]), worked out once from its
     /// [`Engine::search_text`].
     pub fn queries(&self, question: &str) -> Result<Queries, EmbedError> {
-        let text = self.search_text(question);
-        let (translated, unknown, counted) = match self.translations(&text)? {
+        self.queries_for(question, &self.search_text(question))
+    }
+
+    /// [`Engine::queries`] for `question` whose search text ([`Engine::search_text`]) is
+    /// already known.
+    fn queries_for(&self, question: &str, text: &str) -> Result<Queries, EmbedError> {
+        let (translated, unknown, counted) = match self.translations(text)? {
             Some(translations) => (
                 Some(Self::translated_terms(&translations)),
-                self.untranslated_words(&text, &translations),
-                self.counted_terms(&text, &translations),
+                self.untranslated_words(text, &translations),
+                self.counted_terms(text, &translations),
             ),
             None if retrieve::looks_english(question) => (None, Vec::new(), None),
             None => (
@@ -483,7 +488,7 @@ impl Engine {
         };
         let lexical = match &translated {
             Some(t) => Some(t.clone()),
-            None => self.widened_query(&text),
+            None => self.widened_query(text),
         };
         Ok(Queries {
             translated,
