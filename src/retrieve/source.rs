@@ -407,6 +407,42 @@ const ENGLISH_DOCUMENT_KINDS: &[&str] = &[
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Whatever is asked, the search text is the question's own words in their
+        /// order (only punctuation moves), with at least [`MIN_LEFT`] of them left.
+        #[test]
+        fn the_search_text_is_a_subsequence_of_the_question(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "laut", "gemäß", "in", "im", "der", "des", "zur", "die", "KI-Strategie,",
+                    "Bericht", "Berichten", "Sachsen", "Freistaats", "nennt", "sagt", "Welche",
+                    "Daten?", "according", "to", "the", "strategy", "does", "say", "of",
+                    "Saxony", "Digitalministerkonferenz", ",", "?", "und", "Projekte",
+                ]),
+                0..16,
+            ),
+            english in proptest::bool::ANY,
+        ) {
+            let question = words.join(" ");
+            let names = ["digitalministerkonferenz".to_string()];
+            if let Some(text) = without_sources(&question, english, &names) {
+                let bare = |t: &str| t.trim_end_matches(CLAUSE_ENDS).to_string();
+                let asked: Vec<String> = question.split_whitespace().map(bare).collect();
+                let kept: Vec<String> = text.split_whitespace().map(bare).collect();
+                proptest::prop_assert!(kept.len() < asked.len());
+                let mut rest = asked.iter();
+                for k in &kept {
+                    proptest::prop_assert!(rest.any(|a| a == k), "{k:?} out of order in {text:?}");
+                }
+                let letters = text
+                    .split_whitespace()
+                    .filter(|t| t.chars().any(char::is_alphabetic))
+                    .count();
+                proptest::prop_assert!(letters >= MIN_LEFT);
+            }
+        }
+    }
+
     #[test]
     fn a_source_after_laut_goes_with_its_punctuation() {
         assert_eq!(
