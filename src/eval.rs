@@ -99,6 +99,10 @@ pub struct ItemResult {
     pub within_budget: bool,
     /// Whether `ask` abstained.
     pub abstained: bool,
+    /// Whether the text of `ask`'s extractive answer holds one of the evidence quotes
+    /// (as [`covers`] reads it); false when it abstained, and for compare items, whose
+    /// answer is the comparison's.
+    pub answer_holds_evidence: bool,
     /// Milliseconds to embed the question and search.
     pub latency_ms: f64,
     /// Best cosine similarity among the cited passages.
@@ -221,6 +225,10 @@ pub struct Summary {
     pub mrr: f64,
     /// Recall within the first 2,000 characters of the hits.
     pub recall_at_2000ch: f64,
+    /// Share of the answerable questions outside comparisons whose extractive answer
+    /// text holds one of their evidence quotes: what the user reads first, not only
+    /// the passages below it.
+    pub answer_recall: Option<f64>,
     /// Share of qualifying states cited with their own evidence (compare items).
     pub compare_state_recall: Option<f64>,
     /// Share of cited states that do not qualify (compare items).
@@ -330,6 +338,9 @@ pub fn run(
             first_rank,
             within_budget,
             abstained: answer.abstained,
+            answer_holds_evidence: !answer.abstained
+                && item.kind != "compare"
+                && item.evidence.iter().any(|q| covers(&answer.text, q)),
             latency_ms: outcome.timings.embed_ms + outcome.timings.search_ms,
             best_similarity: ev.best_similarity,
             term_coverage: ev.term_coverage,
@@ -441,6 +452,13 @@ fn summarize(rs: &[&ItemResult]) -> Summary {
             .abs()
             / n,
         recall_at_2000ch: answerable.iter().filter(|r| r.within_budget).count() as f64 / n,
+        answer_recall: {
+            let read: Vec<&&&ItemResult> =
+                answerable.iter().filter(|r| r.kind != "compare").collect();
+            (!read.is_empty()).then(|| {
+                read.iter().filter(|r| r.answer_holds_evidence).count() as f64 / read.len() as f64
+            })
+        },
         compare_state_recall: (expected > 0).then(|| {
             compare.iter().map(|r| r.states_found).sum::<usize>() as f64 / expected as f64
         }),
@@ -534,12 +552,23 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let opt = |v: Option<f64>| v.map_or("   –".to_string(), |x| format!("{x:.2}"));
     out.push_str(&format!(
-        "{:<16} {:>4} {:>5} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>6} {:>6}\n",
-        "group", "n", "R@1", "R@5", "R@10", "MRR", "R@2000", "cmpR", "cmpW", "abst", "fAbst"
+        "{:<16} {:>4} {:>5} {:>5} {:>5} {:>5} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+        "group",
+        "n",
+        "R@1",
+        "R@5",
+        "R@10",
+        "MRR",
+        "R@2000",
+        "cmpR",
+        "cmpW",
+        "abst",
+        "fAbst",
+        "answer"
     ));
     let mut line = |name: &str, s: &Summary| {
         out.push_str(&format!(
-            "{:<16} {:>4} {:>5.2} {:>5.2} {:>5.2} {:>5.2} {:>7.2} {:>6} {:>6} {:>6} {:>6.2}\n",
+            "{:<16} {:>4} {:>5.2} {:>5.2} {:>5.2} {:>5.2} {:>7.2} {:>6} {:>6} {:>6} {:>6.2} {:>6}\n",
             name,
             s.questions,
             s.recall_at_1,
@@ -550,7 +579,8 @@ pub fn render(report: &Report) -> String {
             opt(s.compare_state_recall),
             opt(s.compare_wrong_states),
             opt(s.abstention),
-            s.false_abstention
+            s.false_abstention,
+            opt(s.answer_recall)
         ));
     };
     line("overall", &report.overall);
@@ -600,6 +630,48 @@ mod tests {
         let quote = "aaaa bbbb cccc dddd eeee";
         assert!(!covers("xx aaaa bbbb ccc", quote));
         assert!(covers("xx aaaa bbbb cccc ddd", quote));
+    }
+
+    #[test]
+    fn answer_recall_counts_the_answers_outside_comparisons() {
+        let item = |kind: &str, holds: bool| ItemResult {
+            id: String::new(),
+            kind: kind.to_string(),
+            lang: "de".to_string(),
+            first_rank: Some(1),
+            within_budget: true,
+            abstained: false,
+            answer_holds_evidence: holds,
+            latency_ms: 0.0,
+            best_similarity: 0.9,
+            term_coverage: 1.0,
+            focus_support: 1.0,
+            unknown_words: Vec::new(),
+            states_found: 0,
+            states_expected: 0,
+            states_wrong: 0,
+            states_cited: 0,
+            cross_state_detected: None,
+            compare_key_terms: None,
+            compare_states: Vec::new(),
+        };
+        let items = [
+            item("fact", true),
+            item("fact", false),
+            item("state", true),
+            item("strategy", true),
+            // Neither counts: a comparison's answer is its table, and an unanswerable
+            // question has no evidence.
+            item("compare", false),
+            item("unanswerable", false),
+        ];
+        let summary = summarize(&items.iter().collect::<Vec<_>>());
+        assert_eq!(summary.answer_recall, Some(0.75));
+        let compare_only = [item("compare", false)];
+        assert_eq!(
+            summarize(&compare_only.iter().collect::<Vec<_>>()).answer_recall,
+            None
+        );
     }
 
     #[test]
