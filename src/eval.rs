@@ -85,7 +85,7 @@ pub fn covers(passage: &str, quote: &str) -> bool {
 pub const READING_BUDGET: usize = 2000;
 
 /// Results for one question.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ItemResult {
     /// Question id.
     pub id: String,
@@ -635,25 +635,10 @@ mod tests {
     #[test]
     fn answer_recall_counts_the_answers_outside_comparisons() {
         let item = |kind: &str, holds: bool| ItemResult {
-            id: String::new(),
             kind: kind.to_string(),
-            lang: "de".to_string(),
             first_rank: Some(1),
-            within_budget: true,
-            abstained: false,
             answer_holds_evidence: holds,
-            latency_ms: 0.0,
-            best_similarity: 0.9,
-            term_coverage: 1.0,
-            focus_support: 1.0,
-            unknown_words: Vec::new(),
-            states_found: 0,
-            states_expected: 0,
-            states_wrong: 0,
-            states_cited: 0,
-            cross_state_detected: None,
-            compare_key_terms: None,
-            compare_states: Vec::new(),
+            ..ItemResult::default()
         };
         let items = [
             item("fact", true),
