@@ -812,10 +812,6 @@ fn examples<'a>(words: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
 /// Each example marker of `words` ([`examples`]): its position and that of the word
 /// after it.
 fn markers<'a>(words: &'a [&str]) -> impl Iterator<Item = (usize, usize)> + 'a {
-    let bare = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase()
-    };
     // After a word, never first: "Wie gehen die Länder …" asks, it gives no example;
     // "wie" introduces one only after a noun ("Sprachmodelle wie LLaMA").
     (1..words.len()).filter_map(move |i| {
@@ -837,6 +833,12 @@ fn markers<'a>(words: &'a [&str]) -> impl Iterator<Item = (usize, usize)> + 'a {
             None
         }
     })
+}
+
+/// `word` in lower case, without the punctuation around it.
+fn bare(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
 }
 
 /// The runs of letters of `text` ("KI-Assistenten" → "KI", "Assistenten").
@@ -1160,10 +1162,6 @@ fn clause_noun(words: &[&str], marker: usize) -> Option<usize> {
     if !words[end].ends_with(',') {
         return None;
     }
-    let bare = |w: &str| {
-        w.trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase()
-    };
     // A preposition among the lower-case words right before the noun.
     let governed = |i: usize| {
         (0..i)

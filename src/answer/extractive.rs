@@ -4,6 +4,7 @@
 //! **Invariant:** every sentence of the answer is verbatim text of the passage it cites;
 //! an abstained answer cites nothing as support.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::corpus::sentence;
@@ -211,11 +212,8 @@ fn fact_found(
     if looks_english(question) {
         // Only "how many", by the German terms of the noun it counts.
         let terms = counted.filter(|t| !t.is_empty())?;
-        return Some(hits.iter().take(ANSWER_PASSAGES).any(|h| {
-            let text = index.store.chunk_text(h.chunk);
-            sentence::split(text)
-                .into_iter()
-                .any(|r| terms.iter().any(|t| counts(&text[r.clone()], t)))
+        return Some(any_sentence(index, hits, |s| {
+            terms.iter().any(|t| counts(s, t))
         }));
     }
     let kind = wanted(question)?;
@@ -233,19 +231,21 @@ fn fact_found(
         return Some(false);
     }
     let counted = counted_noun(question);
-    Some(hits.iter().take(ANSWER_PASSAGES).any(|h| {
-        let text = index.store.chunk_text(h.chunk);
-        sentence::split(text).into_iter().any(|r| {
-            let s = &text[r];
-            match &counted {
-                Some(noun) => counts(s, noun),
-                None => {
-                    let terms: HashSet<String> = analyze(s).into_iter().collect();
-                    holds(s, kind) && key.iter().any(|t| terms.contains(t))
-                }
-            }
-        })
+    Some(any_sentence(index, hits, |s| match &counted {
+        Some(noun) => counts(s, noun),
+        None => {
+            let terms: HashSet<String> = analyze(s).into_iter().collect();
+            holds(s, kind) && key.iter().any(|t| terms.contains(t))
+        }
     }))
+}
+
+/// True when a sentence of the passages an answer is made of satisfies `wanted`.
+fn any_sentence(index: &Index, hits: &[Hit], wanted: impl Fn(&str) -> bool) -> bool {
+    hits.iter().take(ANSWER_PASSAGES).any(|h| {
+        let text = index.store.chunk_text(h.chunk);
+        sentence::split(text).into_iter().any(|r| wanted(&text[r]))
+    })
 }
 
 /// The analysed noun a German "Wie viele …" question counts: the first capitalised word
@@ -324,6 +324,7 @@ fn counts(sentence: &str, noun: &str) -> bool {
     // The first parts of a list of compounds and the words joining them are no gap:
     // "100 Entwicklungs-, Kooperations- oder sonstige Projekte".
     let joins = |w: &str| w.ends_with('-') || ["und", "oder", "sowie", "bzw"].contains(&w);
+    let mut analyser = analyzer();
     words.iter().enumerate().any(|(i, w)| {
         number(w)
             && words[i + 1..]
@@ -331,7 +332,8 @@ fn counts(sentence: &str, noun: &str) -> bool {
                 .filter(|next| !joins(next))
                 .take(MAX_COUNT_GAP + 1)
                 .any(|next| {
-                    let terms: HashSet<String> = analyze(next).into_iter().collect();
+                    let terms: HashSet<String> =
+                        analyze_with(&mut analyser, next).into_iter().collect();
                     holds_term(&terms, noun)
                 })
     })
@@ -356,19 +358,36 @@ pub fn evidence(
     counted: Option<&[String]>,
     hits: &[Hit],
 ) -> Evidence {
+    let split = split_question(index, question);
+    evidence_of(index, question, &split, unknown, counted, hits)
+}
+
+/// `question` with each German compound the documents do not use written as its parts
+/// they do ("Hochwasserwarnungen" → "Hochwasser Warnungen"), as the search looks for
+/// them; an English question as it is.
+fn split_question<'a>(index: &Index, question: &'a str) -> Cow<'a, str> {
+    if looks_english(question) {
+        Cow::Borrowed(question)
+    } else {
+        Cow::Owned(crate::retrieve::compound::split_unknown_compounds(index, question).0)
+    }
+}
+
+/// [`evidence`] for a question already split ([`split_question`]): the term coverage
+/// counts a compound's parts; the focus holds such a compound only part by part.
+fn evidence_of(
+    index: &Index,
+    question: &str,
+    split: &str,
+    unknown: &[String],
+    counted: Option<&[String]>,
+    hits: &[Hit],
+) -> Evidence {
     let best_similarity = hits
         .iter()
         .filter_map(|h| h.dense_score)
         .fold(0.0, f32::max);
-    // For the term coverage, a German compound the documents do not use counts as its
-    // parts they do ("Hochwasserwarnungen": "Hochwasser", "Warnungen"), as the search
-    // looks for them; the focus below holds such a compound only part by part.
-    let split = if looks_english(question) {
-        question.to_string()
-    } else {
-        crate::retrieve::compound::split_unknown_compounds(index, question).0
-    };
-    let terms: HashSet<String> = analyze(&split).into_iter().collect();
+    let terms: HashSet<String> = analyze(split).into_iter().collect();
     let found: HashSet<String> = hits
         .iter()
         .take(ANSWER_PASSAGES)
@@ -730,7 +749,8 @@ pub fn answer(
     hits: &[Hit],
     policy: &AbstainPolicy,
 ) -> Answer {
-    let ev = evidence(index, question, unknown, counted, hits);
+    let split = split_question(index, question);
+    let ev = evidence_of(index, question, &split, unknown, counted, hits);
     if hits.is_empty() || policy.abstains(question, &ev) {
         return Answer {
             text: ABSTAIN_TEXT.to_string(),
@@ -739,11 +759,6 @@ pub fn answer(
         };
     }
     // As the evidence reads it: a compound the documents do not use by its parts.
-    let split = if looks_english(question) {
-        question.to_string()
-    } else {
-        crate::retrieve::compound::split_unknown_compounds(index, question).0
-    };
     let terms: HashSet<String> = analyze(&split)
         .into_iter()
         .chain(translated.map(analyze).unwrap_or_default())
